@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Developer tasks that need nothing but Python: ``python3 tasks.py demo`` and ``python3 tasks.py test``.
+
+Each task creates what it needs first (idempotently): ``.venv`` with runlab and its test extras, and
+``.venv-oracle`` with hydra-core 1.3.8, the reference implementation the differential tests compare
+runlab against (hydra-core pins omegaconf < 2.4, so it lives in its own environment).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+ORACLE = ROOT / ".venv-oracle"
+ORACLE_PACKAGES = ["hydra-core==1.3.8", "omegaconf>=2.3,<2.4"]
+STAMP = ".runlab-installed"
+
+
+def _python(env_dir: Path) -> Path:
+    return env_dir / ("Scripts" if os.name == "nt" else "bin") / "python"
+
+
+def _run(*args: object, **kwargs: object) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], check=True, cwd=ROOT, **kwargs)  # type: ignore[call-overload]
+
+
+def _ensure_env(env_dir: Path, requirements: list[str], key: str) -> Path:
+    """Create ``env_dir`` and install ``requirements`` unless the same set is installed already."""
+    python = _python(env_dir)
+    stamp = env_dir / STAMP
+    wanted = key + "\n" + "\n".join(requirements)
+    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return python
+    if not python.exists():
+        venv.EnvBuilder(with_pip=True).create(env_dir)
+    _run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements)
+    stamp.write_text(wanted)
+    return python
+
+
+def _pyproject_key() -> str:
+    return str((ROOT / "pyproject.toml").stat().st_mtime_ns)
+
+
+def ensure_dev_env() -> Path:
+    return _ensure_env(VENV, ["-e", ".[test]"], _pyproject_key())
+
+
+def ensure_oracle_env() -> Path:
+    return _ensure_env(ORACLE, ORACLE_PACKAGES, "oracle-1")
+
+
+def task_test(extra: list[str]) -> int:
+    python = ensure_dev_env()
+    oracle = ensure_oracle_env()
+    env = {**os.environ, "RUNLAB_ORACLE_PYTHON": str(oracle)}
+    _run(python, "-m", "ruff", "check", "src", "tests", "benchmarks")
+    return subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra], cwd=ROOT, env=env
+    ).returncode
+
+
+def task_demo(extra: list[str]) -> int:
+    python = ensure_dev_env()
+    return subprocess.run([str(python), str(ROOT / "examples" / "demo" / "run_demo.py"), *extra], cwd=ROOT).returncode
+
+
+TASKS = {"demo": task_demo, "test": task_test}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in TASKS:
+        print(f"usage: python3 tasks.py {{{','.join(TASKS)}}} [args...]", file=sys.stderr)
+        return 2
+    return TASKS[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
