@@ -41,9 +41,9 @@ def fake_run(spec: JobSpec) -> JobResult:
     elif action == "segv":
         ctypes.string_at(0)
     elif action.startswith("sleep"):
-        time.sleep(float(action[len("sleep"):]))
+        time.sleep(float(action[len("sleep") :]))
     elif action == "unpicklable":
-        value = lambda: None  # noqa: E731
+        value = lambda: None
     elif action == "bug":
         raise RuntimeError("runner bug")
     return JobResult(

@@ -53,7 +53,10 @@ def test_process_launcher_runs_every_job_in_workers(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("action", "expected"),
-    [("exit", "exited with code 3 while running job #1"), ("segv", "killed by SIGSEGV while running job #1")],
+    [
+        ("exit", "exited with code 3 while running job #1"),
+        ("segv", "killed by SIGSEGV while running job #1"),
+    ],
 )
 def test_a_dying_worker_fails_only_its_job_and_is_replaced(
     tmp_path: Path, action: str, expected: str, caplog: pytest.LogCaptureFixture
@@ -61,7 +64,14 @@ def test_a_dying_worker_fails_only_its_job_and_is_replaced(
     jobs = make_jobs(["ok", action, "ok", "ok", action, "ok"], tmp_path)
     results = {r.num: r for r in ProcessLauncher(n_jobs=2).launch(jobs, fake_run)}
     assert sorted(results) == list(range(6))
-    assert [results[i].status for i in range(6)] == [COMPLETED, FAILED, COMPLETED, COMPLETED, FAILED, COMPLETED]
+    assert [results[i].status for i in range(6)] == [
+        COMPLETED,
+        FAILED,
+        COMPLETED,
+        COMPLETED,
+        FAILED,
+        COMPLETED,
+    ]
     assert results[1].error is not None and expected in results[1].error
     assert results[1].overrides == jobs[1].overrides
     assert any(expected in r.getMessage() for r in caplog.records)
@@ -91,7 +101,9 @@ def test_a_runner_bug_and_an_unpicklable_return_value_do_not_break_the_pool(
     assert results[2].return_value == 20
 
 
-def test_closing_the_launch_early_lets_running_jobs_finish_and_starts_no_more(tmp_path: Path) -> None:
+def test_closing_the_launch_early_lets_running_jobs_finish_and_starts_no_more(
+    tmp_path: Path,
+) -> None:
     jobs = make_jobs(["ok", "sleep0.3", "ok", "ok", "ok"], tmp_path)
     results = ProcessLauncher(n_jobs=2).launch(jobs, fake_run)
     first = next(results)
@@ -102,11 +114,22 @@ def test_closing_the_launch_early_lets_running_jobs_finish_and_starts_no_more(tm
     assert len(ran) < 5
 
 
-def test_joblib_options_are_accepted_and_ids_follow_joblib(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+def test_joblib_options_are_accepted_and_ids_follow_joblib(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
     caplog.set_level(logging.INFO, logger="hydra")
     launcher = ProcessLauncher(
-        n_jobs=2, backend=None, prefer="processes", require=None, verbose=0, timeout=None,
-        pre_dispatch="2*n_jobs", batch_size="auto", temp_folder=None, max_nbytes=None, mmap_mode="r",
+        n_jobs=2,
+        backend=None,
+        prefer="processes",
+        require=None,
+        verbose=0,
+        timeout=None,
+        pre_dispatch="2*n_jobs",
+        batch_size="auto",
+        temp_folder=None,
+        max_nbytes=None,
+        mmap_mode="r",
         job_id_style="joblib",
     )
     assert launcher.job_id(3, "my_app") == "my_app_3"

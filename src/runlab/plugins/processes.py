@@ -43,7 +43,9 @@ def resolve_n_jobs(n_jobs: int | str | None) -> int:
         return cores
     n = int(n_jobs)
     if n == 0:
-        raise ValueError("hydra.launcher.n_jobs == 0 has no meaning; use a positive number or -1 (all cores)")
+        raise ValueError(
+            "hydra.launcher.n_jobs == 0 has no meaning; use a positive number or -1 (all cores)"
+        )
     if n < 0:
         return max(1, cores + 1 + n)
     return n
@@ -83,7 +85,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, run: RunJob, paren
             return
         try:
             result = run(spec)
-        except Exception as error:  # a bug in the runner itself: still one failed job, not a dead pool
+        except Exception as error:  # noqa: BLE001 - a bug in the runner itself: still one failed job, not a dead pool
             now = time.time()
             result = JobResult(
                 num=spec.num,
@@ -98,7 +100,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, run: RunJob, paren
             )
         try:
             conn.send(result)
-        except Exception as error:  # the task returned something that does not pickle
+        except Exception as error:  # noqa: BLE001 - the return value does not pickle
             logging.getLogger("hydra").warning(
                 f"Job #{spec.num}: its return value cannot be sent to the parent process "
                 f"({type(error).__name__}: {error}); it is reported as None"
@@ -177,7 +179,9 @@ class ProcessLauncher:
         self.n_jobs = resolve_n_jobs(n_jobs)
         self.timeout = float(timeout) if timeout is not None else None
         if self.timeout is not None and self.timeout <= 0:
-            raise ValueError(f"hydra.launcher.timeout must be a positive number of seconds, got {timeout}")
+            raise ValueError(
+                f"hydra.launcher.timeout must be a positive number of seconds, got {timeout}"
+            )
         methods = multiprocessing.get_all_start_methods()
         self.start_method = start_method or ("fork" if "fork" in methods else "spawn")
         if self.start_method not in methods:
@@ -224,7 +228,10 @@ class ProcessLauncher:
         for job in jobs:
             log.info(f"\t#{job.num} : {describe_overrides(job.overrides)}")
         yield from _PoolRun(
-            multiprocessing.get_context(self.start_method), run, min(self.n_jobs, len(jobs)), self.timeout
+            multiprocessing.get_context(self.start_method),
+            run,
+            min(self.n_jobs, len(jobs)),
+            self.timeout,
         ).results(jobs)
 
 
@@ -300,7 +307,9 @@ class _PoolRun:
             elif self.timeout is not None and time.monotonic() - worker.started >= self.timeout:
                 worker.process.kill()
                 worker.process.join()
-                result = self._lost(job, worker, f"job #{job.num} timed out after {self.timeout:g} s")
+                result = self._lost(
+                    job, worker, f"job #{job.num} timed out after {self.timeout:g} s"
+                )
                 self._replace(worker)
             else:
                 continue
