@@ -1,0 +1,200 @@
+"""The schema of the ``hydra:`` node: every setting runlab reads, with its type and default.
+
+Key names, types, defaults and *field order* match Hydra 1.3.8's ``HydraConf``: the order decides the
+order of keys in ``--cfg hydra`` and in each run's ``.hydra/hydra.yaml``, which users diff between
+runs and tools parse.  Values that live in YAML files of ``runlab.conf`` (output dirs, logging, help
+texts, launcher and sweeper options) are ``MISSING`` here and filled by the defaults list below, in the
+same order as in Hydra, so the composed node reads the same.
+
+Nothing is registered when this module is imported; :func:`register_builtin_configs` stores the schema
+as ``hydra/config`` when a repository is first built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Optional
+
+from omegaconf import MISSING
+
+from runlab.types import RunMode
+
+if TYPE_CHECKING:
+    from runlab.config.store import ConfigStore
+
+# OmegaConf reads these annotations at runtime; ``Optional``/``Dict``-free spellings need 3.10+,
+# which runlab requires, but ``Optional`` is kept where OmegaConf must see ``None`` as allowed.
+
+__all__ = [
+    "BUILTIN_PROVIDER",
+    "HYDRA_DEFAULTS",
+    "ConfigSourceInfo",
+    "HelpConf",
+    "HydraConf",
+    "HydraHelpConf",
+    "JobConf",
+    "OverridesConf",
+    "RunDir",
+    "RuntimeConf",
+    "SweepDir",
+    "register_builtin_configs",
+]
+
+BUILTIN_PROVIDER = "hydra"
+"""Provider name of runlab's built-in configs (search path entry ``pkg://runlab.conf``)."""
+
+HYDRA_DEFAULTS: tuple[tuple[str, str | None], ...] = (
+    ("output", "default"),
+    ("launcher", "basic"),
+    ("sweeper", "basic"),
+    ("help", "default"),
+    ("hydra_help", "default"),
+    ("hydra_logging", "default"),
+    ("job_logging", "default"),
+    ("callbacks", None),
+    ("env", "default"),
+)
+"""The ``hydra/*`` groups selected by default, in merge order (``_self_`` comes after them)."""
+
+
+@dataclass
+class HelpConf:
+    """``--help``: ``template`` is a ``string.Template`` filled with the app's groups and config."""
+
+    app_name: str = MISSING
+    header: str = MISSING
+    footer: str = MISSING
+    template: str = MISSING
+
+
+@dataclass
+class HydraHelpConf:
+    """``--hydra-help``: same mechanism as :class:`HelpConf`, listing the ``hydra/*`` groups."""
+
+    hydra_help: str = MISSING
+    template: str = MISSING
+
+
+@dataclass
+class RunDir:
+    """Output directory of a single run (relative to the launch directory)."""
+
+    dir: str = MISSING
+
+
+@dataclass
+class SweepDir:
+    """Output directory of a sweep, and each job's subdirectory inside it."""
+
+    dir: str = MISSING
+    subdir: str = MISSING
+
+
+@dataclass
+class OverridesConf:
+    """The command-line overrides of this run, split into ``hydra.*`` ones and the task's own."""
+
+    hydra: list[str] = field(default_factory=list)
+    task: list[str] = field(default_factory=list)
+
+
+@dataclass
+class JobConf:
+    """The job: its name, id and number in a sweep, environment, and the override_dirname rule."""
+
+    name: str = MISSING
+    # None means "decide by version_base": chdir under 1.1, stay in the launch dir from 1.2 on.
+    chdir: Optional[bool] = None  # noqa: UP045 - OmegaConf reads this annotation
+    override_dirname: str = MISSING
+    id: str = MISSING
+    num: int = MISSING
+    config_name: Optional[str] = MISSING  # noqa: UP045
+    env_set: dict[str, str] = field(default_factory=dict)
+    env_copy: list[str] = field(default_factory=list)
+
+    @dataclass
+    class JobConfig:
+        """Settings that shape values computed for the job."""
+
+        @dataclass
+        class OverrideDirname:
+            """How ``hydra.job.override_dirname`` joins the task overrides."""
+
+            kv_sep: str = "="
+            item_sep: str = ","
+            exclude_keys: list[str] = field(default_factory=list)
+
+        override_dirname: OverrideDirname = field(default_factory=OverrideDirname)
+
+    config: JobConfig = field(default_factory=JobConfig)
+
+
+@dataclass
+class ConfigSourceInfo:
+    """One search path entry as recorded in ``hydra.runtime.config_sources``."""
+
+    path: str
+    schema: str
+    provider: str
+
+
+@dataclass
+class RuntimeConf:
+    """Facts filled in at composition time; users read them, never set them."""
+
+    version: str = MISSING
+    version_base: str = MISSING
+    cwd: str = MISSING
+    config_sources: list[ConfigSourceInfo] = MISSING
+    output_dir: str = MISSING
+    # group override key -> chosen option (a string, a list for multi-select, or None)
+    choices: dict[str, Any] = field(default_factory=dict)
+
+
+def _default_hydra_defaults() -> list[Any]:
+    return [{group: option} for group, option in HYDRA_DEFAULTS]
+
+
+@dataclass
+class HydraConf:
+    """The ``hydra:`` node."""
+
+    defaults: list[Any] = field(default_factory=_default_hydra_defaults)
+
+    mode: Optional[RunMode] = None  # noqa: UP045
+    # Extra search path entries; only the primary config (or the command line) may set them.
+    searchpath: list[str] = field(default_factory=list)
+
+    run: RunDir = field(default_factory=RunDir)
+    sweep: SweepDir = field(default_factory=SweepDir)
+    hydra_logging: dict[str, Any] = MISSING
+    job_logging: dict[str, Any] = MISSING
+
+    sweeper: Any = MISSING
+    launcher: Any = MISSING
+    callbacks: dict[str, Any] = field(default_factory=dict)
+
+    help: HelpConf = field(default_factory=HelpConf)
+    hydra_help: HydraHelpConf = field(default_factory=HydraHelpConf)
+
+    # Where config.yaml, hydra.yaml and overrides.yaml of each job go; None writes none of them.
+    output_subdir: Optional[str] = ".hydra"  # noqa: UP045
+
+    overrides: OverridesConf = field(default_factory=OverridesConf)
+    job: JobConf = field(default_factory=JobConf)
+    runtime: RuntimeConf = field(default_factory=RuntimeConf)
+
+    # true: root logger at DEBUG; a logger name or a list of names: those loggers at DEBUG.
+    verbose: Any = False
+
+
+def register_builtin_configs(store: ConfigStore) -> None:
+    """Store the ``hydra/config`` schema (provider ``hydra``) unless the store already has one.
+
+    Called by the config repository when it is built, so merely importing runlab changes nothing.
+    """
+    from runlab.config.sources import ObjectType
+
+    if store.get_type("hydra/config.yaml") is ObjectType.CONFIG:
+        return
+    store.store(group="hydra", name="config", node=HydraConf, provider=BUILTIN_PROVIDER)
