@@ -1,0 +1,261 @@
+"""The sweep loop: ask the sweeper for a batch, compose and check it, launch it, tell the results.
+
+Guarantees, and why they live here rather than in plugins:
+
+* **A bad batch fails before any of its jobs start.**  Every job of a batch is composed (and so
+  validated) before the launcher sees the first one; launchers never compose.
+* **Failure isolation.**  A failing job does not stop the others; at the end the failures are
+  summarised and the exit status is 1.  ``hydra.sweeper.fail_fast: true`` stops at the first failure.
+* **Resume.**  The plan and a record per finished job are kept under ``<sweep_dir>/.runlab/``
+  (:mod:`runlab.runtime.sweep_state`); running the same sweep into the same directory, or
+  ``runlab resume SWEEP_DIR``, runs only the jobs without a completed record, with the same numbers
+  and directories.
+* **Per-job cost stays flat.**  The master config is composed once; per job there is one job
+  composition, one record write and whatever the launcher costs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from runlab.plugins import FAILED, JobResult, JobSpec, Launcher, RunJob, SweepContext, Sweeper
+from runlab.runtime.sweep_state import PlannedJob, SweepState, write_job_record
+
+if TYPE_CHECKING:  # pragma: no cover
+    from omegaconf import DictConfig
+
+    from runlab.runtime.progress import SweepProgress
+
+__all__ = [
+    "MultirunSetup",
+    "SweepOutcome",
+    "drive_sweep",
+    "report_failures",
+    "resume_sweep",
+    "run_multirun",
+]
+
+log = logging.getLogger("hydra")
+
+RESUME_ENV = "RUNLAB_RESUME_SWEEP_DIR"
+"""Set by ``runlab resume``: the sweep directory the re-executed command must resume."""
+
+
+@dataclass(frozen=True)
+class MultirunSetup:
+    """Everything the sweep loop needs that does not change between jobs.
+
+    ``compose_job(overrides)`` returns a fresh job config (RUN-mode composition of the master's
+    hydra overrides plus the job's overrides) -- it may raise to reject the batch.
+    """
+
+    master: DictConfig
+    sweep_dir: str
+    task_overrides: tuple[str, ...]
+    compose_job: Callable[[Sequence[str]], DictConfig]
+    list_options: Callable[[str], list[str]]
+    job_name: str
+    plan_header: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    """The results of every job of the sweep (including those a resumed sweep skipped), by number."""
+
+    results: tuple[JobResult, ...]
+    stopped_early: bool
+    skipped: int = 0
+
+    @property
+    def failed(self) -> tuple[JobResult, ...]:
+        return tuple(r for r in self.results if r.status == FAILED)
+
+
+class RecordingRunner:
+    """Runs one job, then writes its completion record -- in the worker, right after the job's files.
+
+    Doing it where the job ran (not in the parent after the result travelled back) keeps the window in
+    which a kill can lose a finished job as small as one file rename.
+    """
+
+    def __init__(self, run: RunJob, sweep_dir: str) -> None:
+        self.run = run
+        self.sweep_dir = sweep_dir
+
+    def __call__(self, spec: JobSpec) -> JobResult:
+        result = self.run(spec)
+        write_job_record(self.sweep_dir, result)
+        return result
+
+
+def _job_id(launcher: Launcher, num: int, job_name: str) -> str:
+    job_id = getattr(launcher, "job_id", None)
+    return str(job_id(num, job_name)) if callable(job_id) else str(num)
+
+
+def _make_spec(setup: MultirunSetup, launcher: Launcher, num: int, overrides: list[str]) -> JobSpec:
+    from omegaconf import OmegaConf, open_dict, read_write
+
+    config = setup.compose_job(overrides)
+    job_id = _job_id(launcher, num, setup.job_name)
+    with read_write(config), open_dict(config):
+        config.hydra.job.num = num
+        config.hydra.job.id = job_id
+    # Jobs share the master's resolver cache: ${now:...} gives the sweep's start time in every job.
+    OmegaConf.copy_cache(from_config=setup.master, to_config=config)
+    subdir = OmegaConf.select(config, "hydra.sweep.subdir", throw_on_missing=True)
+    output_dir = os.path.abspath(os.path.join(setup.sweep_dir, str(subdir)))
+    return JobSpec(
+        num=num,
+        id=job_id,
+        overrides=tuple(overrides),
+        config=config,
+        sweep_dir=setup.sweep_dir,
+        output_dir=output_dir,
+    )
+
+
+def _total_jobs(sweeper: Sweeper) -> int | None:
+    total = getattr(sweeper, "total_jobs", None)
+    return total if isinstance(total, int) else None
+
+
+def drive_sweep(
+    setup: MultirunSetup,
+    sweeper: Sweeper,
+    launcher: Launcher,
+    run: RunJob,
+    *,
+    fail_fast: bool = False,
+    progress: SweepProgress | None = None,
+) -> SweepOutcome:
+    """Run the ask/compose/launch/tell loop until the sweeper is done (or the first failure)."""
+    state = SweepState(setup.sweep_dir)
+    try:
+        state.start_plan(setup.plan_header)
+        runner = RecordingRunner(run, setup.sweep_dir)
+        sweeper.begin(
+            SweepContext(
+                config=setup.master, overrides=setup.task_overrides, list_options=setup.list_options
+            )
+        )
+        results: dict[int, JobResult] = {}
+        next_num = 0
+        skipped = 0
+        stopped = False
+        if progress is not None:
+            progress.start()
+        while not stopped:
+            batch = sweeper.ask()
+            if batch is None:
+                break
+            specs = [
+                _make_spec(setup, launcher, next_num + i, list(o)) for i, o in enumerate(batch)
+            ]
+            next_num += len(batch)
+            state.add_jobs(PlannedJob(s.num, s.overrides, s.output_dir) for s in specs)
+            if progress is not None:
+                progress.batch_started(len(specs), _total_jobs(sweeper))
+            to_run: list[JobSpec] = []
+            for spec in specs:
+                done = state.completed(spec.num, spec.overrides)
+                if done is None:
+                    to_run.append(spec)
+                    continue
+                results[spec.num] = done
+                skipped += 1
+                if progress is not None:
+                    progress.job_skipped()
+            if len(to_run) < len(specs):
+                log.info(
+                    f"Resuming sweep in {setup.sweep_dir}: {len(specs) - len(to_run)} of "
+                    f"{len(specs)} jobs of this batch already completed"
+                )
+            if to_run or not specs:  # an empty sweep still "launches" its empty batch, like Hydra
+                stopped = _launch_batch(
+                    to_run, launcher, runner, state, results, fail_fast, progress
+                )
+            sweeper.tell([results[s.num] for s in specs if s.num in results])
+        if not stopped:
+            state.finish()
+    finally:
+        if progress is not None:
+            progress.close()
+        state.close()
+    ordered = tuple(results[n] for n in sorted(results))
+    return SweepOutcome(results=ordered, stopped_early=stopped, skipped=skipped)
+
+
+def _launch_batch(
+    to_run: list[JobSpec],
+    launcher: Launcher,
+    runner: RecordingRunner,
+    state: SweepState,
+    results: dict[int, JobResult],
+    fail_fast: bool,
+    progress: SweepProgress | None,
+) -> bool:
+    """Launch one batch; True when fail-fast stopped it."""
+    launched: Iterator[JobResult] = iter(launcher.launch(to_run, runner))
+    try:
+        for result in launched:
+            results[result.num] = result
+            if result.status == FAILED and not state.has_record(result.num):
+                # The job never got to write its record (its worker died): the parent writes it.
+                write_job_record(state.sweep_dir, result)
+            if progress is not None:
+                progress.job_finished(result.status != FAILED)
+            if fail_fast and result.status == FAILED:
+                return True
+    finally:
+        close = getattr(launched, "close", None)
+        if close is not None:
+            close()
+    return False
+
+
+def report_failures(outcome: SweepOutcome, sweep_dir: str, stream: Any = None) -> None:
+    """Print the first failure like Hydra does, then one line per failed job."""
+    from runlab.runtime.reporting import FULL_ERROR_HINT
+
+    out = stream if stream is not None else sys.stderr
+    failed = outcome.failed
+    if not failed:
+        return
+    first = failed[0]
+    out.write(f"Error executing job with overrides: {list(first.overrides)!r}\n")
+    out.write(first.traceback if first.traceback else f"{first.error}\n")
+    total = len(outcome.results)
+    if len(failed) > 1 or outcome.stopped_early:
+        stop = " (stopped after the first failure: fail_fast)" if outcome.stopped_early else ""
+        out.write(f"\n{len(failed)} of {total} jobs failed{stop}; sweep dir: {sweep_dir}\n")
+        for result in failed:
+            overrides = " ".join(result.overrides)
+            out.write(f"\t#{result.num} : {overrides} -> {result.error}\n")
+    out.write(FULL_ERROR_HINT + "\n")
+    out.flush()
+
+
+def run_multirun(app: Any) -> int:
+    """Run the sweep of an app invocation (``--multirun`` or ``hydra.mode=MULTIRUN``); exit status.
+
+    ``app`` is the runtime's ``AppContext``; see :mod:`runlab.runtime.multirun_app` for what is read.
+    """
+    from runlab.runtime.multirun_app import run_app_sweep
+
+    return run_app_sweep(app)
+
+
+def resume_sweep(path: str) -> int:
+    """``runlab resume SWEEP_DIR``: re-run the command that started the sweep, resuming it in place.
+
+    Returns the exit status of the resumed sweep (0 when every job has now completed).
+    """
+    from runlab.runtime.multirun_app import resume_from_plan
+
+    return resume_from_plan(path)

@@ -1,0 +1,204 @@
+"""The sweep loop with fake compose and fake jobs: numbering, validation, isolation, resume records."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from multirun_fakes import ScriptedSweeper, fake_task_run, make_setup
+
+from runlab.plugins import COMPLETED, FAILED, JobResult, JobSpec
+from runlab.plugins.processes import ProcessLauncher
+from runlab.plugins.serial import BasicLauncher
+from runlab.runtime.multirun import SweepOutcome, drive_sweep, report_failures
+from runlab.runtime.progress import SweepProgress, format_duration
+from runlab.runtime.sweep_state import read_job_record, read_plan
+
+
+def runs(sweep: Path, num: int) -> int:
+    path = sweep / str(num) / "runs.txt"
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def test_jobs_are_numbered_across_batches_and_results_told_per_batch(tmp_path: Path) -> None:
+    sweeper = ScriptedSweeper([[["a=1"], ["a=2"]], [["a=3"]]])
+    outcome = drive_sweep(make_setup(tmp_path), sweeper, BasicLauncher(), fake_task_run)
+    assert [r.num for r in outcome.results] == [0, 1, 2]
+    assert [[r.num for r in told] for told in sweeper.told] == [[0, 1], [2]]
+    assert [r.return_value for r in outcome.results] == ["ret0", "ret1", "ret2"]
+    assert all(runs(tmp_path, n) == 1 for n in range(3))
+    plan = read_plan(str(tmp_path))
+    assert plan is not None and plan["finished"] is True
+    assert [j["overrides"] for j in plan["jobs"]] == [["a=1"], ["a=2"], ["a=3"]]
+    assert plan["jobs"][2]["output_dir"] == str(tmp_path / "2")
+
+
+def test_job_config_gets_num_id_and_a_resolved_output_dir(tmp_path: Path) -> None:
+    seen: list[JobSpec] = []
+
+    def run(spec: JobSpec) -> JobResult:
+        seen.append(spec)
+        return fake_task_run(spec)
+
+    drive_sweep(make_setup(tmp_path), ScriptedSweeper([[["a=1"], ["a=2"]]]), BasicLauncher(), run)
+    assert [(s.num, s.id, s.config.hydra.job.num, s.config.hydra.job.id) for s in seen] == [
+        (0, "0", 0, "0"),
+        (1, "1", 1, "1"),
+    ]
+    assert seen[1].output_dir == str(tmp_path / "1")
+    assert seen[1].overrides == ("a=2",)
+
+
+def test_a_batch_that_does_not_compose_fails_before_any_of_its_jobs_start(tmp_path: Path) -> None:
+    sweeper = ScriptedSweeper([[["a=1"]], [["a=2"], ["a=bad"]]])
+    with pytest.raises(ValueError, match="cannot compose a=bad"):
+        drive_sweep(make_setup(tmp_path), sweeper, BasicLauncher(), fake_task_run)
+    assert runs(tmp_path, 0) == 1
+    assert runs(tmp_path, 1) == 0
+
+
+def test_failures_are_isolated_by_default(tmp_path: Path) -> None:
+    batch = [[f"a={'fail' if n % 3 == 1 else n}"] for n in range(9)]
+    outcome = drive_sweep(
+        make_setup(tmp_path), ScriptedSweeper([batch]), BasicLauncher(), fake_task_run
+    )
+    assert [r.num for r in outcome.failed] == [1, 4, 7]
+    assert not outcome.stopped_early
+    assert all(runs(tmp_path, n) == 1 for n in range(9))
+    record = read_job_record(str(tmp_path / ".runlab" / "jobs" / "4.json"))
+    assert record is not None and record.status == FAILED and record.error == "ValueError: job 4"
+
+
+def test_fail_fast_stops_after_the_first_failure(tmp_path: Path) -> None:
+    sweeper = ScriptedSweeper([[["a=0"], ["a=fail"], ["a=2"]], [["a=3"]]])
+    outcome = drive_sweep(
+        make_setup(tmp_path), sweeper, BasicLauncher(), fake_task_run, fail_fast=True
+    )
+    assert outcome.stopped_early
+    assert [r.num for r in outcome.results] == [0, 1]
+    assert runs(tmp_path, 2) == 0 and runs(tmp_path, 3) == 0
+    plan = read_plan(str(tmp_path))
+    assert plan is not None and plan["finished"] is False
+
+
+def test_rerunning_the_same_sweep_runs_only_jobs_without_a_completed_record(tmp_path: Path) -> None:
+    batch = [["a=0"], ["a=fail"], ["a=2"]]
+    first = drive_sweep(
+        make_setup(tmp_path), ScriptedSweeper([batch]), BasicLauncher(), fake_task_run
+    )
+    assert [r.num for r in first.failed] == [1]
+    record0 = (tmp_path / ".runlab" / "jobs" / "0.json").read_text()
+    fixed = [["a=0"], ["a=1"], ["a=2"]]  # job 1 changed: its old record does not count
+    sweeper = ScriptedSweeper([fixed])
+    second = drive_sweep(make_setup(tmp_path), sweeper, BasicLauncher(), fake_task_run)
+    assert second.failed == ()
+    assert second.skipped == 2
+    assert [runs(tmp_path, n) for n in range(3)] == [1, 2, 1]
+    assert (tmp_path / ".runlab" / "jobs" / "0.json").read_text() == record0
+    # Skipped jobs still reach the sweeper, with their stored return values.
+    assert [r.return_value for r in sweeper.told[0]] == ["ret0", "ret1", "ret2"]
+
+
+def test_a_dead_worker_gets_a_failed_record_written_by_the_parent(tmp_path: Path) -> None:
+    batch = [["a=0"], ["a=exit"], ["a=2"]]
+    outcome = drive_sweep(
+        make_setup(tmp_path), ScriptedSweeper([batch]), ProcessLauncher(n_jobs=2), fake_task_run
+    )
+    assert [r.num for r in outcome.failed] == [1]
+    record = json.loads((tmp_path / ".runlab" / "jobs" / "1.json").read_text())
+    assert record["status"] == FAILED and "exited with code 7" in record["error"]
+    assert json.loads((tmp_path / ".runlab" / "jobs" / "2.json").read_text())["status"] == COMPLETED
+
+
+def test_failure_report_shows_the_first_failure_like_hydra_then_a_summary() -> None:
+    def result(num: int, status: str) -> JobResult:
+        failed = status == FAILED
+        return JobResult(
+            num=num,
+            status=status,
+            return_value=None,
+            error=f"ValueError: bad {num}" if failed else None,
+            traceback=f"Traceback (most recent call last):\nValueError: bad {num}\n"
+            if failed
+            else None,
+            output_dir=f"/s/{num}",
+            started=0.0,
+            ended=1.0,
+            overrides=(f"a={num}", "+x=1"),
+        )
+
+    one = SweepOutcome(results=(result(0, COMPLETED), result(1, FAILED)), stopped_early=False)
+    out = io.StringIO()
+    report_failures(one, "/s", out)
+    assert out.getvalue() == (
+        "Error executing job with overrides: ['a=1', '+x=1']\n"
+        "Traceback (most recent call last):\nValueError: bad 1\n"
+        "\nSet the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace.\n"
+    )
+    two = SweepOutcome(
+        results=(result(0, FAILED), result(1, COMPLETED), result(2, FAILED)), stopped_early=False
+    )
+    out = io.StringIO()
+    report_failures(two, "/s", out)
+    text = out.getvalue()
+    assert text.startswith("Error executing job with overrides: ['a=0', '+x=1']\n")
+    assert "\n2 of 3 jobs failed; sweep dir: /s\n" in text
+    assert "\t#0 : a=0 +x=1 -> ValueError: bad 0\n\t#2 : a=2 +x=1 -> ValueError: bad 2\n" in text
+    assert text.endswith(
+        "Set the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace.\n"
+    )
+
+
+def test_progress_plain_lines_and_eta() -> None:
+    stream = io.StringIO()
+    progress = SweepProgress(stream=stream, mode="plain", plain_interval=0.0, parallelism=2)
+    progress.start()
+    progress.batch_started(4, 4)
+    progress.job_skipped()
+    progress.job_finished(ok=True)
+    progress.job_finished(ok=False)
+    progress.close()
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith(
+        "[runlab] sweep: 2/4 done, 0 failed, 2 running, 1 already done, elapsed 00:00"
+    )
+    assert "ETA" in lines[0]
+    assert lines[-1].startswith("[runlab] sweep: 3/4 done, 1 failed, 1 running")
+
+
+def test_progress_is_silent_for_short_sweeps_off_a_terminal() -> None:
+    stream = io.StringIO()
+    progress = SweepProgress(stream=stream, mode="auto", plain_interval=60)
+    progress.start()
+    progress.batch_started(1, 1)
+    progress.job_finished(ok=True)
+    progress.close()
+    assert progress.mode == "plain"
+    assert stream.getvalue() == ""
+
+
+def test_live_progress_redraws_one_line_and_clears_it() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Tty()
+    progress = SweepProgress(stream=stream)
+    assert progress.mode == "live"
+    progress.start()
+    progress.batch_started(2, 2)
+    import time
+
+    time.sleep(0.7)
+    progress.close()
+    text = stream.getvalue()
+    assert "\r\x1b[K[runlab] sweep: 0/2 done, 0 failed, 1 running" in text
+    assert text.endswith("\r\x1b[K")
+
+
+def test_format_duration() -> None:
+    assert format_duration(0) == "00:00"
+    assert format_duration(75.9) == "01:15"
+    assert format_duration(3723) == "1:02:03"
