@@ -187,4 +187,4 @@ def flags_help(argv0: str | None = None) -> str:
         if action.option_strings:
             lines.append(f"{','.join(action.option_strings)} : {action.help}")
     lines.append(f"Overrides : {OVERRIDES_HELP}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)

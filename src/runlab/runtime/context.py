@@ -118,6 +118,15 @@ def register_resolvers() -> None:
     """(Re-)register Hydra's resolvers; ``now`` is cached per config so a run sees one start time."""
     from omegaconf import OmegaConf
 
-    OmegaConf.register_new_resolver("now", _now_resolver, use_cache=True, replace=True)
-    OmegaConf.register_new_resolver("hydra", _hydra_resolver, replace=True)
-    OmegaConf.register_new_resolver("python_version", _python_version_resolver, replace=True)
+    register = getattr(OmegaConf, "register_resolver", None)
+    if register is None:  # OmegaConf 2.3
+        OmegaConf.register_new_resolver("now", _now_resolver, use_cache=True, replace=True)
+        OmegaConf.register_new_resolver("hydra", _hydra_resolver, replace=True)
+        OmegaConf.register_new_resolver("python_version", _python_version_resolver, replace=True)
+        return
+    # OmegaConf 2.4 deprecates register_new_resolver; values are checked by the resolvers themselves.
+    register("now", _now_resolver, use_cache=True, replace=True, annotation_validation="off")
+    register("hydra", _hydra_resolver, replace=True, annotation_validation="off")
+    register(
+        "python_version", _python_version_resolver, replace=True, annotation_validation="off"
+    )

@@ -1,7 +1,7 @@
-"""Where an app lives: its job name and the search-path entry its ``config_path`` points to (spec §1.2).
+"""Where an app lives: its defining script or module, and the job name derived from it (spec §1.2.1).
 
-A script's ``config_path`` is relative to the *script* (never the cwd), and an installed module's is
-relative to its package, so the same app finds its configs whatever directory it is started from.
+The config search path is relative to this location (``runlab.config.searchpath.main_search_path_dir``),
+so the same app finds its configs whatever directory it is started from.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["AppLocation", "locate_app", "main_search_path_entry"]
+__all__ = ["AppLocation", "locate_app"]
 
 _MAIN_MODULE_VARS = ("HYDRA_MAIN_MODULE", "FB_PAR_MAIN_MODULE", "FB_XAR_MAIN_MODULE")
 
@@ -70,38 +70,3 @@ def locate_app(task_function: Any) -> AppLocation:
     if module is not None and module != "__main__":
         return AppLocation(file=None, module=module)
     return AppLocation(file=_defining_file(function), module=None)
-
-
-def main_search_path_entry(location: AppLocation, config_path: str | None) -> str | None:
-    """The ``main`` search-path entry for ``config_path`` (None: no main entry).
-
-    ``pkg://`` and absolute paths are taken as given; relative paths are joined to the script's real
-    directory (file mode) or to the calling module's package, each leading ``../`` going one package up
-    (module mode).
-    """
-    if config_path is None:
-        return None
-    if config_path.endswith((".yaml", ".yml")):
-        raise ValueError(
-            "Using config_path to specify the config name is not supported, specify the config name"
-            " via config_name. See https://hydra.cc/docs/1.2/upgrades/1.0_to_1.1/changes_to_hydra_main_config_path"
-        )
-    if config_path.startswith("pkg://"):
-        return config_path
-    if os.path.isabs(config_path):
-        return f"file://{config_path}"
-    if location.module is None:
-        assert location.file is not None
-        base = os.path.dirname(os.path.realpath(location.file))
-        return f"file://{os.path.normpath(os.path.join(base, config_path))}"
-    package_parts = location.module.split(".")[:-1]
-    rest = config_path
-    while rest.startswith("../"):
-        rest = rest[3:]
-        if package_parts:
-            package_parts.pop()
-    if rest in ("", "."):
-        rest_parts: list[str] = []
-    else:
-        rest_parts = [part for part in rest.replace("\\", "/").split("/") if part not in ("", ".")]
-    return "pkg://" + "/".join([*package_parts, *rest_parts])

@@ -62,7 +62,6 @@ def configure_log(log_config: Any, verbose: Any = False) -> None:
     if log_config is not None:
         settings = _to_plain(log_config)
         if settings.get("root") is not None:
-            _check_policy(settings)
             apply_logging_config(settings)
     else:
         _basic_stdout_logging()
@@ -112,8 +111,10 @@ def _apply_verbose(verbose: Any) -> None:
 def apply_logging_config(settings: Mapping[str, Any]) -> None:
     """``logging.config.dictConfig``, avoiding its import for the plain configurations runlab ships."""
     if _is_simple(settings):
+        # Only built-in handler classes and plain formatters: nothing the target policy could refuse.
         _apply_simple(settings)
         return
+    _check_policy(settings)
     import logging.config
 
     logging.config.dictConfig(dict(settings))
