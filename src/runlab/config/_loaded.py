@@ -1,0 +1,130 @@
+"""Configs as the defaults builder and the merger need them: loaded once per composition.
+
+The repository returns a fresh object per call (so callers may mutate it); building the defaults
+tree reads each config's defaults list and header and composition merges its content, so one
+:class:`ConfigCache` per composition loads every file once and hands out shared, read-only
+:class:`LoadedConfig` values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict, read_write
+
+from runlab.config._default_elements import InputDefault
+from runlab.config.defaults import parse_defaults_list
+
+if TYPE_CHECKING:
+    from runlab.config.repository import ConfigRepository
+
+__all__ = ["EMPTY_PRIMARY", "ConfigCache", "LoadedConfig"]
+
+EMPTY_PRIMARY = "_dummy_empty_config_"
+"""The primary config used when ``config_name`` is ``None`` (never shown in the final list)."""
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """One config: its content without ``defaults`` (unless typed), header and parsed defaults.
+
+    ``content`` must not be mutated: merge copies it.  ``typed_defaults`` is set when a structured
+    config declares a ``defaults`` field, which OmegaConf would re-create during merge; composition
+    removes it afterwards at the config's package.
+    """
+
+    config_path: str
+    content: DictConfig | ListConfig
+    header_package: str | None
+    defaults: tuple[InputDefault, ...]
+    has_defaults: bool
+    has_content: bool
+    is_schema_source: bool
+    provider: str
+    typed_defaults: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _has_real_content(config: DictConfig | ListConfig) -> bool:
+    """Does the config set anything besides its defaults list (``???`` values do not count)?"""
+    if not isinstance(config, DictConfig):
+        return False
+    for key in config:
+        if key == "defaults":
+            continue
+        if not OmegaConf.is_missing(config, key):
+            return True
+    return False
+
+
+def _extract_defaults(
+    config_path: str, config: DictConfig | ListConfig, version_base: str
+) -> tuple[tuple[InputDefault, ...], bool, bool]:
+    """Split the ``defaults`` node off an untyped config; returns (entries, present, typed)."""
+    if not isinstance(config, DictConfig) or "defaults" not in config:
+        return (), False, False
+    typed = OmegaConf.get_type(config) not in (dict, None)
+    node = config._get_node("defaults")
+    if isinstance(node, (DictConfig, ListConfig)):
+        raw: Any = OmegaConf.to_container(node, resolve=False)
+    else:
+        raw = node._value() if node is not None else None
+    if not typed:
+        with open_dict(config), read_write(config):
+            del config["defaults"]
+    entries = parse_defaults_list(config_path, raw, version_base)
+    return entries, True, typed
+
+
+class ConfigCache:
+    """Loads configs through a repository, once each, for one composition."""
+
+    def __init__(self, repository: ConfigRepository, version_base: str = "1.3") -> None:
+        self.repository = repository
+        self.version_base = version_base
+        self._loaded: dict[str, LoadedConfig | None] = {}
+
+    def exists(self, config_path: str) -> bool:
+        if config_path == EMPTY_PRIMARY:
+            return True
+        if config_path in self._loaded:
+            return self._loaded[config_path] is not None
+        return self.repository.config_exists(config_path)
+
+    def load(self, config_path: str) -> LoadedConfig | None:
+        if config_path in self._loaded:
+            return self._loaded[config_path]
+        loaded = self._load(config_path)
+        self._loaded[config_path] = loaded
+        return loaded
+
+    def _load(self, config_path: str) -> LoadedConfig | None:
+        if config_path == EMPTY_PRIMARY:
+            return LoadedConfig(
+                config_path=config_path,
+                content=OmegaConf.create({}),
+                header_package=None,
+                defaults=(),
+                has_defaults=False,
+                has_content=False,
+                is_schema_source=False,
+                provider="hydra",
+            )
+        result = self.repository.load_config(config_path)
+        if result is None:
+            return None
+        config = result.config
+        entries, present, typed = _extract_defaults(config_path, config, self.version_base)
+        return LoadedConfig(
+            config_path=config_path,
+            content=config,
+            header_package=result.header.get("package"),
+            defaults=entries,
+            has_defaults=present,
+            has_content=_has_real_content(config),
+            is_schema_source=result.is_schema_source,
+            provider=result.provider,
+            typed_defaults=typed and present,
+        )

@@ -1,0 +1,487 @@
+"""Composition: search path + primary config + overrides -> one config, as Hydra 1.3 builds it.
+
+The pipeline (spec §8.2): check the main config source, parse the overrides, read
+``hydra.searchpath`` from the primary config (or the command line) and rebuild the repository with
+it, reject sweeps the run mode cannot take, build the defaults list, merge the configs in order,
+strip ``defaults``, set struct on the root, apply the value overrides, then fill the ``hydra`` node
+(overrides, choices, runtime, job).  Nothing here reads global state: everything comes from the
+arguments, so libraries and notebooks can compose without initializing anything.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from omegaconf import DictConfig, ListConfig, OmegaConf, flag_override, open_dict
+from omegaconf.errors import OmegaConfBaseException
+
+from runlab.config._loaded import ConfigCache, LoadedConfig
+from runlab.config.defaults import DefaultsResult, ResultDefault, build_defaults
+from runlab.config.versions import deprecation_warning
+from runlab.errors import ConfigCompositionException
+from runlab.types import RunMode
+
+if TYPE_CHECKING:
+    from runlab.config.overrides import Override
+    from runlab.config.repository import ConfigRepository
+    from runlab.config.sources import SearchPathEntry
+
+__all__ = [
+    "ComposeContext",
+    "Composed",
+    "RunMode",
+    "compose_config",
+    "compose_sweep_job",
+    "override_dirname",
+]
+
+
+@dataclass(frozen=True)
+class ComposeContext:
+    """Everything composition reads from outside the configs, passed in explicitly."""
+
+    job_name: str | None = None
+    version_base: str = "1.3"
+    cwd: str = ""
+    config_name: str | None = None
+
+
+@dataclass(frozen=True)
+class _Session:
+    """What a sweep job's composition can reuse from its master composition."""
+
+    base_search_path: tuple[SearchPathEntry, ...]
+    config_name: str | None
+    context: ComposeContext
+    cache: ConfigCache
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A composed config, the defaults that produced it, and where every value came from."""
+
+    config: DictConfig
+    defaults: DefaultsResult
+    origins: Mapping[str, str]
+    search_path: tuple[SearchPathEntry, ...]
+    session: _Session | None = field(default=None, repr=False, compare=False)
+
+
+def compose_config(
+    *,
+    search_path: Sequence[SearchPathEntry],
+    config_name: str | None,
+    overrides: Sequence[str],
+    run_mode: RunMode,
+    context: ComposeContext,
+    from_shell: bool = True,
+    validate_sweep_overrides: bool = True,
+) -> Composed:
+    """Compose ``config_name`` with ``overrides`` the way Hydra does for ``run_mode``.
+
+    OmegaConf errors that escape the pipeline become a :class:`ConfigCompositionException` whose
+    cause is the OmegaConf error (the runtime prints both).
+    """
+    return _compose(
+        base_search_path=tuple(search_path),
+        config_name=config_name,
+        overrides=overrides,
+        run_mode=run_mode,
+        context=context,
+        from_shell=from_shell,
+        validate_sweep_overrides=validate_sweep_overrides,
+        cache=None,
+    )
+
+
+def compose_sweep_job(
+    master: Composed, job_overrides: Sequence[str], *, from_shell: bool = True
+) -> Composed:
+    """Compose one job of a sweep: the master's Hydra overrides plus the job's own, in RUN mode.
+
+    Parsed files are reused from the master's composition, and the master's resolver cache is
+    copied so ``${now:...}`` gives every job the sweep's start time.
+    """
+    session = master.session
+    if session is None:
+        raise ValueError("compose_sweep_job() needs a Composed returned by compose_config()")
+    hydra_overrides = [str(x) for x in master.config.hydra.overrides.hydra]
+    job = _compose(
+        base_search_path=session.base_search_path,
+        config_name=session.config_name,
+        overrides=[*hydra_overrides, *job_overrides],
+        run_mode=RunMode.RUN,
+        context=session.context,
+        from_shell=from_shell,
+        validate_sweep_overrides=True,
+        cache=session.cache,
+    )
+    OmegaConf.copy_cache(from_config=master.config, to_config=job.config)
+    return job
+
+
+def _compose(
+    *,
+    base_search_path: tuple[SearchPathEntry, ...],
+    config_name: str | None,
+    overrides: Sequence[str],
+    run_mode: RunMode,
+    context: ComposeContext,
+    from_shell: bool,
+    validate_sweep_overrides: bool,
+    cache: ConfigCache | None,
+) -> Composed:
+    from runlab.config.overrides import parse_overrides
+    from runlab.config.repository import ConfigRepository
+    from runlab.config.searchpath import check_main_source_available
+
+    try:
+        repository = _repository(base_search_path, context, cache)
+        check_main_source_available(repository.entries)
+        parsed = parse_overrides(list(overrides))
+        if cache is None or cache.repository is not repository:
+            cache = ConfigCache(repository, context.version_base)
+        repository, cache = _apply_search_path(config_name, parsed, repository, cache, context)
+        if validate_sweep_overrides:
+            _validate_sweeps(parsed, run_mode, from_shell)
+        defaults = build_defaults(
+            repository,
+            config_name,
+            parsed,
+            run_mode=run_mode,
+            version_base=context.version_base,
+            loader=cache,
+        )
+        config, merged = _merge_defaults(defaults.defaults, cache, repository)
+        OmegaConf.set_struct(config, True)
+        if "hydra" in config:
+            OmegaConf.set_readonly(config.hydra, False)
+        from runlab.config._value_overrides import apply_value_overrides
+
+        apply_value_overrides(config, defaults.config_overrides)
+        if "hydra" in config:
+            _fill_hydra_node(config, parsed, defaults, repository, context, config_name)
+    except OmegaConfBaseException as error:
+        raise ConfigCompositionException().with_traceback(error.__traceback__) from error
+    assert isinstance(repository, ConfigRepository)
+    session = _Session(
+        base_search_path=base_search_path,
+        config_name=config_name,
+        context=context,
+        cache=cache,
+    )
+    return Composed(
+        config=config,
+        defaults=defaults,
+        origins=_LazyOrigins(merged, defaults.config_overrides, config),
+        search_path=repository.entries,
+        session=session,
+    )
+
+
+# -- search path -----------------------------------------------------------------------------------
+def _repository(
+    entries: tuple[SearchPathEntry, ...], context: ComposeContext, cache: ConfigCache | None
+) -> ConfigRepository:
+    from runlab.config.repository import ConfigRepository
+
+    if cache is not None and cache.repository.entries == entries:
+        return cache.repository
+    return ConfigRepository(entries, allow_yml=_allow_yml(context))
+
+
+def _allow_yml(context: ComposeContext) -> bool:
+    from runlab.config.versions import base_at_least
+
+    return not base_at_least(context.version_base, "1.2")
+
+
+def _apply_search_path(
+    config_name: str | None,
+    parsed: Sequence[Override],
+    repository: ConfigRepository,
+    cache: ConfigCache,
+    context: ComposeContext,
+) -> tuple[ConfigRepository, ConfigCache]:
+    """Add ``hydra.searchpath`` entries (command line wins over the primary config) before the schema."""
+    from runlab.config.repository import ConfigRepository
+    from runlab.config.searchpath import apply_searchpath_setting
+
+    primary: Any = None
+    if config_name is not None:
+        loaded = cache.load(config_name)
+        primary = loaded.content if loaded is not None else None
+    if primary is not None and not isinstance(primary, DictConfig):
+        raise ConfigCompositionException(
+            f"primary config '{config_name}' must be a DictConfig, got {type(primary).__name__}"
+        )
+    entries = apply_searchpath_setting(repository.entries, primary, parsed)
+    if entries == repository.entries:
+        return repository, cache
+    new_repository = ConfigRepository(entries, allow_yml=_allow_yml(context))
+    return new_repository, ConfigCache(new_repository, context.version_base)
+
+
+# -- sweeps ---------------------------------------------------------------------------------------
+def _validate_sweeps(parsed: Sequence[Override], run_mode: RunMode, from_shell: bool) -> None:
+    from runlab.config.overrides import ValueType
+
+    for override in parsed:
+        if not override.is_sweep_override():
+            continue
+        if run_mode is RunMode.MULTIRUN:
+            if override.is_hydra_override():
+                raise ConfigCompositionException(
+                    "Sweeping over Hydra's configuration is not supported : "
+                    f"'{override.input_line}'"
+                )
+        elif override.value_type is ValueType.SIMPLE_CHOICE_SWEEP:
+            example = "key=\\'value1,value2\\'" if from_shell else "key='value1,value2'"
+            raise ConfigCompositionException(
+                f"Ambiguous value for argument '{override.input_line}'\n"
+                "1. To use it as a list, use key=[value1,value2]\n"
+                f"2. To use it as string, quote the value: {example}\n"
+                "3. To sweep over it, add --multirun to your command line"
+            )
+        else:
+            raise ConfigCompositionException(
+                f"Sweep parameters '{override.input_line}' requires --multirun"
+            )
+
+
+# -- merging --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Merged:
+    """One merged config, remembered for origins."""
+
+    config_path: str
+    package: str
+    content: DictConfig | ListConfig
+
+
+def _merge_defaults(
+    defaults: Sequence[ResultDefault], cache: ConfigCache, repository: ConfigRepository
+) -> tuple[DictConfig, list[_Merged]]:
+    config = OmegaConf.create()
+    merged: list[_Merged] = []
+    typed_packages: list[str] = []
+    for item in defaults:
+        config_path = item.config_path
+        assert config_path is not None
+        loaded = cache.load(config_path)
+        assert loaded is not None, config_path
+        content = _with_schema(loaded, item, repository)
+        package = item.package or ""
+        if not item.primary and config_path != "hydra/config" and _sets_searchpath(content, package):
+            raise ConfigCompositionException(
+                f"In '{config_path}': Overriding hydra.searchpath is only supported from the "
+                "primary config"
+            )
+        try:
+            if package:
+                wrapper = OmegaConf.create()
+                OmegaConf.update(wrapper, package, content, merge=False)
+                config.merge_with(wrapper)
+            else:
+                config.merge_with(content)
+        except OmegaConfBaseException as error:
+            raise ConfigCompositionException(
+                f"In '{config_path}': {type(error).__name__} raised while composing config:\n{error}"
+            ).with_traceback(error.__traceback__) from None
+        if loaded.typed_defaults:
+            typed_packages.append(package)
+        merged.append(_Merged(config_path=config_path, package=package, content=content))
+    for package in typed_packages:
+        node = OmegaConf.select(config, package) if package else config
+        if isinstance(node, DictConfig) and "defaults" in node:
+            with flag_override(node, ["readonly", "struct"], False):
+                node.pop("defaults", None)
+    return config, merged
+
+
+def _sets_searchpath(content: DictConfig | ListConfig, package: str) -> bool:
+    if not isinstance(content, DictConfig):
+        return False
+    if package == "":
+        return OmegaConf.select(content, "hydra.searchpath") is not None
+    if package == "hydra":
+        return OmegaConf.select(content, "searchpath") is not None
+    return False
+
+
+def _with_schema(
+    loaded: LoadedConfig, item: ResultDefault, repository: ConfigRepository
+) -> DictConfig | ListConfig:
+    """Hydra 1.1's automatic schema matching (deprecated, still active): a stored node of the same
+    path validates a file config by being merged under it."""
+    content = loaded.content
+    if loaded.is_schema_source or loaded.provider == "schema":
+        return content
+    config_path = loaded.config_path
+    try:
+        schema_source = repository.get_schema_source()
+    except ValueError:
+        return content
+    if not schema_source.is_config(config_path):
+        return content
+    schema = schema_source.load_config(config_path).config
+    url = "https://hydra.cc/docs/1.2/upgrades/1.0_to_1.1/automatic_schema_matching"
+    if isinstance(schema, DictConfig) and "defaults" in schema:
+        raise ConfigCompositionException(
+            f"'{config_path}' is validated against ConfigStore schema with the same name.\n"
+            "This behavior is deprecated in Hydra 1.1 and will be removed in Hydra 1.2.\n"
+            "In addition, the automatically matched schema contains a defaults list.\n"
+            "This combination is no longer supported.\n"
+            f"See {url} for migration instructions."
+        )
+    deprecation_warning(
+        f"\n'{config_path}' is validated against ConfigStore schema with the same name.\n"
+        "This behavior is deprecated in Hydra 1.1 and will be removed in Hydra 1.2.\n"
+        f"See {url} for migration instructions.",
+        stacklevel=6,
+    )
+    try:
+        body = content
+        hydra_node = None
+        if (
+            item.primary
+            and isinstance(body, DictConfig)
+            and "hydra" in body
+            and not config_path.startswith("hydra/")
+        ):
+            body = body.copy()
+            hydra_node = body.pop("hydra")
+        result = OmegaConf.merge(schema, body)
+        if hydra_node is not None:
+            with open_dict(result):
+                result.hydra = hydra_node
+    except OmegaConfBaseException as error:
+        raise ConfigCompositionException(
+            f"Error merging '{config_path}' with schema"
+        ) from error
+    assert isinstance(result, (DictConfig, ListConfig))
+    return result
+
+
+# -- the hydra node -------------------------------------------------------------------------------
+def override_dirname(
+    overrides: Sequence[Override], *, kv_sep: str, item_sep: str, exclude_keys: Sequence[str]
+) -> str:
+    """``hydra.job.override_dirname``: sorted override texts joined, every ``=`` made ``kv_sep``."""
+    lines = sorted(
+        o.input_line or "" for o in overrides if o.key_or_group not in set(exclude_keys)
+    )
+    return item_sep.join(lines).replace("=", kv_sep)
+
+
+def _fill_hydra_node(
+    config: DictConfig,
+    parsed: Sequence[Override],
+    defaults: DefaultsResult,
+    repository: ConfigRepository,
+    context: ComposeContext,
+    config_name: str | None,
+) -> None:
+    from runlab.config.searchpath import config_source_infos
+    from runlab.config.settings import ConfigSourceInfo
+    from runlab.version import __version__
+
+    hydra = config.hydra
+    task_overrides: list[Override] = []
+    hydra_lines: list[str] = []
+    task_lines: list[str] = []
+    for override in parsed:
+        if override.is_hydra_override():
+            hydra_lines.append(override.input_line or "")
+        else:
+            task_lines.append(override.input_line or "")
+            task_overrides.append(override)
+    hydra.overrides.hydra.extend(hydra_lines)
+    hydra.overrides.task.extend(task_lines)
+    with open_dict(hydra):
+        hydra.runtime.choices.update(defaults.choices)
+        for key in hydra.job.env_copy:
+            hydra.job.env_set[key] = os.environ[key]
+    hydra.runtime.version = __version__
+    hydra.runtime.version_base = context.version_base
+    hydra.runtime.cwd = context.cwd or os.getcwd()
+    hydra.runtime.config_sources = [
+        ConfigSourceInfo(**info) for info in config_source_infos(repository.entries)
+    ]
+    if "name" not in hydra.job:
+        hydra.job.name = context.job_name
+    settings = hydra.job.config.override_dirname
+    hydra.job.override_dirname = override_dirname(
+        task_overrides,
+        kv_sep=settings.kv_sep,
+        item_sep=settings.item_sep,
+        exclude_keys=list(settings.exclude_keys),
+    )
+    hydra.job.config_name = config_name
+
+
+# -- origins --------------------------------------------------------------------------------------
+class _LazyOrigins(Mapping[str, str]):
+    """Dotted leaf key -> the config path (or ``override <text>``) that last set it.
+
+    Computed on first access by replaying the merge order over the loaded contents, so a composition
+    that never asks pays nothing.
+    """
+
+    def __init__(
+        self, merged: list[_Merged], overrides: Sequence[Override], config: DictConfig
+    ) -> None:
+        self._merged = merged
+        self._overrides = tuple(overrides)
+        self._config = config
+        self._table: dict[str, str] | None = None
+
+    def _compute(self) -> dict[str, str]:
+        if self._table is None:
+            table: dict[str, str] = {}
+            for item in self._merged:
+                for key in _leaf_keys(item.content, item.package):
+                    table[key] = item.config_path
+            for override in self._overrides:
+                if override.is_delete():
+                    continue
+                key = override.key_or_group
+                source = f"override {override.input_line}"
+                value = override.value()
+                table[key] = source
+                if isinstance(value, dict):
+                    for leaf in _leaf_keys(OmegaConf.create(value), key):
+                        table[leaf] = source
+            self._table = {
+                key: table[key] for key in _leaf_keys(self._config, "") if key in table
+            }
+        return self._table
+
+    def __getitem__(self, key: str) -> str:
+        return self._compute()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._compute())
+
+    def __len__(self) -> int:
+        return len(self._compute())
+
+    def __repr__(self) -> str:
+        return f"Origins({self._compute()!r})"
+
+
+def _leaf_keys(node: Any, prefix: str) -> Iterator[str]:
+    if isinstance(node, DictConfig) and not node._is_missing() and not node._is_none():
+        keys = list(node.keys())
+        if not keys and prefix:
+            yield prefix
+        for key in keys:
+            if key == "defaults" and not prefix:
+                continue
+            child = node._get_node(key)
+            yield from _leaf_keys(child, f"{prefix}.{key}" if prefix else str(key))
+    elif prefix:
+        yield prefix
