@@ -6,6 +6,7 @@ on ``sys.path`` in both interpreters), so ``_target_`` strings are the same on b
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,3 +125,7 @@ class FooTarget:
     x: int = 1
     y: str = "why"
 
+
+run_shell = os.system
+"""An alias of a refused target: the policy must see through the name to the object."""
+remove_file = os.remove

@@ -126,7 +126,8 @@ def _stringify_targets(value: Any) -> Any:
     """
     if isinstance(value, dict):
         return {
-            key: policy.target_name(item) if key == TARGET and callable(item)
+            key: policy.target_name(item)
+            if key == TARGET and callable(item)
             else _stringify_targets(item)
             for key, item in value.items()
         }
@@ -244,15 +245,15 @@ def _resolve_target(raw: Any, full_key: str) -> Any:
             if full_key:
                 message += f"\nfull_key: {full_key}"
             raise InstantiationException(message) from error
-        policy.check_object(target, requested=raw, full_key=full_key)
+        requested = raw
     else:
-        target = raw
-        policy.check_object(target, requested=policy.target_name(target), full_key=full_key)
+        target, requested = raw, policy.target_name(raw)
     if not callable(target):
         message = f"Expected a callable target, got '{target}' of type '{type(target).__name__}'"
         if full_key:
             message += f"\nfull_key: {full_key}"
         raise InstantiationException(message)
+    policy.check_object(target, requested=requested, full_key=full_key)
     if target is functools.partial:
         _deprecated(_PARTIAL_TARGET_DEPRECATION)
     return target
@@ -296,6 +297,7 @@ def _invoke(
             message += f"\nfull_key: {full_key}"
         raise InstantiationException(message) from error
     policy.check_call(target, tuple(args), kwargs, full_key=full_key)
+    requested = policy.discovered_path(target, tuple(args), kwargs) or requested
     if partial:
         try:
             return policy.DeferredTarget(target, *args, **kwargs)
@@ -329,4 +331,3 @@ def _deprecated(message: str) -> None:
     if os.environ.get("HYDRA_DEPRECATION_WARNINGS_AS_ERRORS"):
         raise HydraDeprecationError(message)
     warnings.warn(message, stacklevel=2)
-

@@ -48,10 +48,14 @@ __all__ = [
     "check_object",
     "check_result",
     "check_target",
+    "discovered_path",
     "target_name",
 ]
 
-ALLOWLIST_ENV_VARS = ("HYDRA_INSTANTIATE_ALLOWLIST_OVERRIDE", "RUNLAB_INSTANTIATE_ALLOWLIST_OVERRIDE")
+ALLOWLIST_ENV_VARS = (
+    "HYDRA_INSTANTIATE_ALLOWLIST_OVERRIDE",
+    "RUNLAB_INSTANTIATE_ALLOWLIST_OVERRIDE",
+)
 """Both are read and their names combined; messages name Hydra's variable, which users search for."""
 
 _OS_ALIASES = ("posix.", "nt.")
@@ -207,7 +211,7 @@ def check_name(name: str, *, full_key: str = "") -> None:
                 full_key,
             )
         )
-    _refuse_tiers(_canonical_path(name), "", full_key)
+    _refuse_tiers(_canonical_path(name), name, full_key)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -245,7 +249,10 @@ def _unwrap(target: Any) -> Any:
     for _ in range(32):
         if isinstance(target, functools.partial):
             target = target.func
-        elif type(target).__name__ == "method-wrapper" and getattr(target, "__name__", "") == "__call__":
+        elif (
+            type(target).__name__ == "method-wrapper"
+            and getattr(target, "__name__", "") == "__call__"
+        ):
             target = target.__self__
         else:
             return target
@@ -311,10 +318,21 @@ def check_call(
                 full_key,
             )
         )
-    if target_name(target) in tables.DISCOVERY_HELPERS:
-        path = args[0] if args else kwargs.get("path")
-        if isinstance(path, str):
-            check_name(path, full_key=full_key)
+    path = discovered_path(target, args, kwargs)
+    if path is not None:
+        check_name(path, full_key=full_key)
+
+
+def discovered_path(target: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str | None:
+    """The dotted path a discovery helper (``get_class`` & co.) is asked for, if this is one.
+
+    Such a call is really a reference to ``path``, so the policy checks it, and names it in messages
+    about what the call returned.
+    """
+    if target_name(_unwrap(target)) not in tables.DISCOVERY_HELPERS:
+        return None
+    path = args[0] if args else kwargs.get("path")
+    return path if isinstance(path, str) else None
 
 
 def check_result(result: Any, *, requested: str, full_key: str = "") -> Any:
@@ -418,4 +436,3 @@ def _check_logging_reference(name: str, full_key: str) -> None:
         return  # dictConfig reports unknown names itself
     if callable(resolved) or _is_interpreter_state(resolved):
         check_object(resolved, requested=_canonical_path(name), full_key=full_key)
-
