@@ -1,0 +1,187 @@
+"""One job: output dir, snapshot files, chdir, env, callbacks, logs, and the JobResult for launchers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from omegaconf import DictConfig, OmegaConf
+from runtime_helpers import make_config
+
+from runlab.core.hydra_config import HydraConfig
+from runlab.plugins import JobSpec
+from runlab.runtime.callbacks import Callbacks
+from runlab.runtime.job_return import JobStatus
+from runlab.runtime.jobs import env_override, execute_job, run_job
+
+
+def test_run_writes_snapshot_and_returns_value(tmp_path: Path) -> None:
+    config = make_config(tmp_path, app={"x": 1, "y": "${x}"}, overrides__task=["x=1"])
+    seen: dict[str, Any] = {}
+
+    def task(cfg: DictConfig) -> int:
+        seen["keys"] = list(cfg)
+        seen["output_dir"] = HydraConfig.get().runtime.output_dir
+        return 42
+
+    result = execute_job(config, task)
+    out = tmp_path / "out"
+    assert result.status == JobStatus.COMPLETED and result.return_value == 42
+    assert seen == {"keys": ["x", "y"], "output_dir": str(out)}
+    assert (out / ".hydra" / "config.yaml").read_text() == "x: 1\n'y': ${x}\n"
+    assert (out / ".hydra" / "overrides.yaml").read_text() == "- x=1\n"
+    hydra_yaml = OmegaConf.load(out / ".hydra" / "hydra.yaml")
+    assert hydra_yaml.hydra.runtime.output_dir == str(out)
+    assert result.task_name == "app" and result.overrides == ["x=1"]
+    assert result.working_dir == str(tmp_path)
+    assert not HydraConfig.initialized()
+
+
+def test_output_subdir_null_writes_no_snapshot(tmp_path: Path) -> None:
+    execute_job(make_config(tmp_path, output_subdir=None), lambda cfg: None)
+    assert (tmp_path / "out").is_dir()
+    assert not (tmp_path / "out" / ".hydra").exists()
+
+
+def test_output_subdir_renamed(tmp_path: Path) -> None:
+    execute_job(make_config(tmp_path, output_subdir="meta"), lambda cfg: None)
+    assert (tmp_path / "out" / "meta" / "config.yaml").is_file()
+
+
+@pytest.mark.parametrize(
+    ("chdir", "base", "expect_chdir"),
+    [(True, "1.3", True), (None, "1.3", False), (False, "1.1", False)],
+)
+def test_chdir_rules(tmp_path: Path, chdir: Any, base: str, expect_chdir: bool) -> None:
+    config = make_config(tmp_path, job__chdir=chdir, runtime__version_base=base)
+    seen = []
+    execute_job(config, lambda cfg: seen.append(os.getcwd()))
+    assert (seen[0] == str(tmp_path / "out")) is expect_chdir
+    assert os.getcwd() == str(tmp_path)
+
+
+def test_chdir_default_under_base_1_1_warns(tmp_path: Path) -> None:
+    config = make_config(tmp_path, runtime__version_base="1.1")
+    seen = []
+    with pytest.warns(
+        UserWarning, match="Future Hydra versions will no longer change working directory"
+    ):
+        execute_job(config, lambda cfg: seen.append(os.getcwd()))
+    assert seen == [str(tmp_path / "out")]
+
+
+def test_env_set_is_visible_only_during_the_task(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RUNLAB_T_NEW", raising=False)
+    monkeypatch.setenv("RUNLAB_T_OLD", "before")
+    config = make_config(tmp_path, job__env_set={"RUNLAB_T_NEW": "a", "RUNLAB_T_OLD": "b"})
+    seen = []
+    execute_job(
+        config, lambda cfg: seen.append((os.environ["RUNLAB_T_NEW"], os.environ["RUNLAB_T_OLD"]))
+    )
+    assert seen == [("a", "b")]
+    assert "RUNLAB_T_NEW" not in os.environ and os.environ["RUNLAB_T_OLD"] == "before"
+
+
+def test_env_override_rejects_non_strings() -> None:
+    with (
+        pytest.raises(TypeError, match="hydra.job.env_set.N must be a string"),
+        env_override({"N": 1}),
+    ):
+        pass
+
+
+def test_failure_is_captured_with_the_exception(tmp_path: Path) -> None:
+    def task(cfg: DictConfig) -> None:
+        raise ValueError("bad 5")
+
+    result = execute_job(make_config(tmp_path, overrides__task=["+x=5"]), task)
+    assert result.status == JobStatus.FAILED
+    with pytest.raises(ValueError, match="bad 5"):
+        _ = result.return_value
+
+
+def test_failed_return_value_names_the_overrides(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = execute_job(make_config(tmp_path, overrides__task=["+x=5"]), lambda cfg: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        _ = result.return_value
+    assert capsys.readouterr().err == "Error executing job with overrides: ['+x=5']\n"
+
+
+class Recorder:
+    def __init__(self, name: str, events: list[str]) -> None:
+        self.name, self.events = name, events
+
+    def on_job_start(self, config: Any, *, task_function: Any, **kw: Any) -> None:
+        assert os.path.isfile(
+            os.path.join(config.hydra.runtime.output_dir, ".hydra", "config.yaml")
+        )
+        self.events.append(f"{self.name}.start")
+
+    def on_job_end(self, config: Any, job_return: Any, **kw: Any) -> None:
+        self.events.append(f"{self.name}.end:{job_return.return_value}")
+
+
+def test_job_callbacks_order_and_return_value(tmp_path: Path) -> None:
+    events: list[str] = []
+    callbacks = Callbacks([Recorder("a", events), Recorder("b", events)])
+    execute_job(make_config(tmp_path), lambda cfg: events.append("task") or 7, callbacks=callbacks)
+    assert events == ["a.start", "b.start", "task", "b.end:7", "a.end:7"]
+
+
+def test_job_logs_to_text_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def task(cfg: DictConfig) -> None:
+        logging.getLogger("__main__").info("Info level message")
+
+    execute_job(make_config(tmp_path), task)
+    out = tmp_path / "out"
+    assert "[__main__][INFO] - Info level message" in (out / "app.log").read_text()
+    assert "[__main__][INFO] - Info level message" in capsys.readouterr().out
+    record = json.loads((out / ".runlab" / "log.jsonl").read_text().splitlines()[0])
+    assert record["message"] == "Info level message" and record["logger"] == "__main__"
+
+
+def test_run_job_for_launchers_returns_a_picklable_result(tmp_path: Path) -> None:
+    import pickle
+
+    config = make_config(tmp_path, job__num=3, job__id="3")
+    spec = JobSpec(
+        num=3,
+        id="3",
+        overrides=("a=1",),
+        config=config,
+        sweep_dir=str(tmp_path / "multi"),
+        output_dir="",
+    )
+    result = run_job(spec, lambda cfg: {"loss": 1.0})
+    assert result.status == "COMPLETED" and result.return_value == {"loss": 1.0}
+    assert result.output_dir == str(tmp_path / "multi" / "3")
+    assert result.overrides == ("a=1",)
+    assert pickle.loads(pickle.dumps(result)) == result
+
+
+def test_run_job_failure_carries_a_trimmed_traceback(tmp_path: Path) -> None:
+    def user_task(cfg: DictConfig) -> None:
+        raise KeyError("missing")
+
+    spec = JobSpec(
+        num=0,
+        id="0",
+        overrides=(),
+        config=make_config(tmp_path),
+        sweep_dir="",
+        output_dir=str(tmp_path / "o"),
+    )
+    result = run_job(spec, user_task)
+    assert result.status == "FAILED" and result.error == "KeyError: 'missing'"
+    assert result.traceback is not None
+    assert result.traceback.startswith("Traceback (most recent call last):\n")
+    assert "in user_task" in result.traceback and "runtime/jobs.py" not in result.traceback
+    assert result.output_dir == str(tmp_path / "o")
