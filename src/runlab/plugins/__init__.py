@@ -7,7 +7,7 @@ it receives :class:`JobSpec` values, which carry everything a worker needs, and 
 Both values are frozen and picklable so they cross process (and machine) boundaries unchanged.
 
 Hydra-style plugins (``setup``/``launch(job_overrides, initial_job_idx)``, ``setup``/``sweep``) are
-adapted by :mod:`runlab.plugins.adapters`; their base classes live at Hydra's paths
+adapted by :mod:`runlab.runtime.plugin_adapters`; their base classes live at Hydra's paths
 :mod:`runlab.plugins.launcher` and :mod:`runlab.plugins.sweeper`.
 """
 

@@ -38,6 +38,7 @@ __all__ = [
     "report_failures",
     "resume_sweep",
     "run_multirun",
+    "save_master_config",
 ]
 
 log = logging.getLogger("hydra")
@@ -125,6 +126,15 @@ def _total_jobs(sweeper: Sweeper) -> int | None:
     return total if isinstance(total, int) else None
 
 
+def save_master_config(master: DictConfig, sweep_dir: str) -> None:
+    """Create the sweep dir and write ``multirun.yaml`` (the master config, unresolved)."""
+    from omegaconf import OmegaConf
+
+    os.makedirs(sweep_dir, exist_ok=True)
+    with open(os.path.join(sweep_dir, "multirun.yaml"), "w", encoding="utf-8") as file:
+        file.write(OmegaConf.to_yaml(master))
+
+
 def drive_sweep(
     setup: MultirunSetup,
     sweeper: Sweeper,
@@ -135,15 +145,18 @@ def drive_sweep(
     progress: SweepProgress | None = None,
 ) -> SweepOutcome:
     """Run the ask/compose/launch/tell loop until the sweeper is done (or the first failure)."""
+    sweeper.begin(
+        SweepContext(
+            config=setup.master, overrides=setup.task_overrides, list_options=setup.list_options
+        )
+    )
+    # Like Hydra: the sweep dir and multirun.yaml exist before any job is composed, so a sweep that
+    # fails validation still leaves its master config behind.
+    save_master_config(setup.master, setup.sweep_dir)
     state = SweepState(setup.sweep_dir)
     try:
         state.start_plan(setup.plan_header)
         runner = RecordingRunner(run, setup.sweep_dir)
-        sweeper.begin(
-            SweepContext(
-                config=setup.master, overrides=setup.task_overrides, list_options=setup.list_options
-            )
-        )
         results: dict[int, JobResult] = {}
         next_num = 0
         skipped = 0
@@ -202,10 +215,13 @@ def _launch_batch(
 ) -> bool:
     """Launch one batch; True when fail-fast stopped it."""
     launched: Iterator[JobResult] = iter(launcher.launch(to_run, runner))
+    launcher_records = getattr(launcher, "writes_records", True)
     try:
         for result in launched:
             results[result.num] = result
-            if result.status == FAILED and not state.has_record(result.num):
+            if not launcher_records:
+                write_job_record(state.sweep_dir, result)
+            elif result.status == FAILED and not state.has_record(result.num):
                 # The job never got to write its record (its worker died): the parent writes it.
                 write_job_record(state.sweep_dir, result)
             if progress is not None:
