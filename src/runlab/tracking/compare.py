@@ -1,0 +1,158 @@
+"""Pure comparison: group runs by parameter combination and aggregate one metric over the rest.
+
+Used by ``runlab compare``, the end-of-sweep summary, the HTML report and the dashboard, so it takes
+plain ``Run`` values and returns plain rows; no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from runlab.tracking.model import Run
+
+__all__ = [
+    "CompareRow",
+    "Comparison",
+    "compare_runs",
+    "default_mode",
+    "default_over",
+    "pick_metric",
+    "varying_params",
+]
+
+MISSING = "-"
+_MAXIMIZED = re.compile(
+    r"(acc|accuracy|auc|f1|precision|recall|score|reward|return|iou|map|bleu|rouge|r2|throughput)"
+    r"($|[._\-])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    """One parameter combination and its metric over the runs sharing it."""
+
+    params: tuple[tuple[str, str], ...]
+    n: int
+    mean: float | None
+    std: float | None
+    min: float | None
+    max: float | None
+    missing: int
+    run_ids: tuple[str, ...]
+    best: bool = False
+
+    def param(self, key: str) -> str:
+        return dict(self.params).get(key, MISSING)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The compare table: rows sorted best first (rows without values last)."""
+
+    metric: str
+    mode: str
+    by: tuple[str, ...]
+    over: tuple[str, ...]
+    rows: tuple[CompareRow, ...]
+    runs: int
+
+    @property
+    def best(self) -> CompareRow | None:
+        return next((row for row in self.rows if row.best), None)
+
+
+def default_mode(metric: str) -> str:
+    """``max`` for names that read like accuracy/score/reward, else ``min`` (losses, errors, time)."""
+    return "max" if _MAXIMIZED.search(metric.split("/")[-1]) else "min"
+
+
+def varying_params(runs: Iterable[Run]) -> list[str]:
+    """Override keys (and group choices) whose value differs between runs, in first-seen order.
+
+    A key only some runs set also varies (the others show ``-``).
+    """
+    items = list(runs)
+    keys: dict[str, None] = {}
+    for run in items:
+        keys.update(dict.fromkeys(run.params))
+    for run in items:
+        keys.update(dict.fromkeys(k for k in run.choices if k not in keys))
+    varying = []
+    for key in keys:
+        seen: set[str | None] = set()
+        for run in items:
+            value = run.params.get(key)
+            seen.add(value if value is not None else run.param(key))
+            if len(seen) > 1:
+                varying.append(key)
+                break
+    return varying
+
+
+def default_over(varying: Sequence[str]) -> tuple[str, ...]:
+    """Keys aggregated over when the user names neither --by nor --over: the random seeds."""
+    return tuple(k for k in varying if re.search(r"(^|[._])seed$", k, re.IGNORECASE))
+
+
+def pick_metric(runs: Iterable[Run]) -> str | None:
+    """The metric to compare when none is named: ``value`` (a returned scalar), else the first one."""
+    names: dict[str, None] = {}
+    for run in runs:
+        names.update(dict.fromkeys(run.metrics))
+    if "value" in names:
+        return "value"
+    return next(iter(names), None)
+
+
+def _stats(values: list[float]) -> tuple[float | None, float | None, float | None, float | None]:
+    if not values:
+        return None, None, None, None
+    n = len(values)
+    mean = math.fsum(values) / n
+    std = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
+    return mean, std, min(values), max(values)
+
+
+def compare_runs(
+    runs: Sequence[Run],
+    metric: str,
+    *,
+    by: Sequence[str] | None = None,
+    over: Sequence[str] | None = None,
+    mode: str | None = None,
+) -> Comparison:
+    """Group ``runs`` by the ``by`` params (default: every varying param not in ``over``) and
+    aggregate ``metric`` (mean, sample std, min, max, n); the best row by ``mode`` is marked."""
+    mode = mode or default_mode(metric)
+    if mode not in ("min", "max"):
+        raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+    varying = varying_params(runs) if by is None or over is None else []
+    over_keys = tuple(over) if over is not None else (default_over(varying) if by is None else ())
+    by_keys = tuple(by) if by is not None else tuple(k for k in varying if k not in over_keys)
+    if over is None and by is not None:
+        over_keys = tuple(k for k in varying_params(runs) if k not in by_keys)
+    groups: dict[tuple[str, ...], tuple[list[float], list[str], list[int]]] = {}
+    for run in runs:
+        params = run.params
+        key = tuple(params[k] if k in params else (run.param(k) or MISSING) for k in by_keys)
+        values, ids, missing = groups.setdefault(key, ([], [], [0]))
+        ids.append(run.run_id)
+        value = run.metrics.get(metric)
+        if isinstance(value, (int, float)) and not math.isnan(value):
+            values.append(float(value))
+        else:
+            missing[0] += 1
+    rows = []
+    for key, (values, ids, missing) in groups.items():
+        mean, std, low, high = _stats(values)
+        rows.append(CompareRow(params=tuple(zip(by_keys, key)), n=len(values), mean=mean, std=std,
+                               min=low, max=high, missing=missing[0], run_ids=tuple(ids)))
+    sign = 1.0 if mode == "min" else -1.0
+    rows.sort(key=lambda r: (r.mean is None, sign * r.mean if r.mean is not None else 0.0,
+                             r.params))
+    if rows and rows[0].mean is not None:
+        rows[0] = CompareRow(**{**rows[0].__dict__, "best": True})
+    return Comparison(metric=metric, mode=mode, by=by_keys, over=over_keys, rows=tuple(rows),
+                      runs=len(runs))

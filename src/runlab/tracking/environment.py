@@ -1,0 +1,121 @@
+"""Facts about the process a run executes in: host, pid (and its start time), Python, packages.
+
+The pid's start time guards liveness checks against pid reuse: a record whose pid is alive but started
+at another time belongs to a dead process.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import sys
+from importlib import metadata
+from typing import Any
+
+__all__ = ["host_name", "package_versions", "pid_alive", "process_start_time", "python_info"]
+
+_ALWAYS = ("runlab", "omegaconf", "PyYAML")
+_BOOT_TIME: float | None = None
+
+
+def host_name() -> str:
+    """This machine's name as records store it."""
+    return socket.gethostname()
+
+
+def python_info() -> dict[str, Any]:
+    """The interpreter that ran the task."""
+    return {
+        "version": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "executable": sys.executable,
+        "platform": platform.platform(terse=True),
+    }
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of runlab's own dependencies and of every third-party package already imported.
+
+    Reading ``__version__`` of imported top-level modules is cheap and captures what the task really
+    used (numpy, torch, ...), unlike a scan of every installed distribution.
+    """
+    versions: dict[str, str] = {}
+    for dist in _ALWAYS:
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    stdlib = getattr(sys, "stdlib_module_names", frozenset())
+    for name, module in list(sys.modules.items()):
+        if "." in name or name.startswith("_") or name in stdlib or name in versions:
+            continue
+        version = getattr(module, "__version__", None)
+        if isinstance(version, str) and version:
+            versions[name] = version
+    return dict(sorted(versions.items(), key=lambda item: item[0].lower()))
+
+
+def _boot_time() -> float | None:
+    global _BOOT_TIME
+    if _BOOT_TIME is None:
+        try:
+            with open("/proc/stat", encoding="ascii") as handle:
+                for line in handle:
+                    if line.startswith("btime "):
+                        _BOOT_TIME = float(line.split()[1])
+                        break
+        except OSError:
+            return None
+    return _BOOT_TIME
+
+
+def process_start_time(pid: int) -> float | None:
+    """When process ``pid`` started (epoch seconds, Linux ``/proc``), or None if unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            stat = handle.read()
+    except OSError:
+        return None
+    boot = _boot_time()
+    if boot is None:
+        return None
+    # the command name (field 2) may contain spaces and parentheses: split after the last ')'
+    after = stat.rsplit(")", 1)[-1].split()
+    try:
+        ticks = int(after[19])
+    except (IndexError, ValueError):
+        return None
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
+
+
+def pid_alive(pid: int, started: float | None = None) -> bool:
+    """True when ``pid`` runs on this host and (if known) started when the record says it did."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    except OSError:
+        return False
+    if _is_zombie(pid):
+        return False
+    if started is None:
+        return True
+    actual = process_start_time(pid)
+    if actual is None:
+        return True
+    return abs(actual - started) < 2.0
+
+
+def _is_zombie(pid: int) -> bool:
+    """A killed child nobody reaped yet still answers ``kill(pid, 0)``; it is dead all the same."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            state = handle.read().rsplit(")", 1)[-1].split()[:1]
+    except OSError:
+        return False
+    return state == ["Z"]

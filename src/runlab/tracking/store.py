@@ -1,0 +1,323 @@
+"""The SQLite index of runs: a cache over run directories that makes listing and comparing fast.
+
+Nothing here is the source of truth: every row is derived from a ``run.json`` and :meth:`RunIndex.
+index_paths` recreates it, so deleting the database or copying run dirs from another machine loses
+nothing.  The database runs in WAL mode with a long busy timeout because every job of a parallel sweep
+writes to it twice (start, end).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from runlab.tracking.environment import host_name, pid_alive
+from runlab.tracking.migrations import MIGRATIONS, Migration, migrate
+from runlab.tracking.model import Run, RunList
+from runlab.tracking.records import (
+    LOG_FILE,
+    METRICS_FILE,
+    RECORD_DIR,
+    RunRecord,
+    find_run_dirs,
+    read_record,
+    record_path,
+    write_record,
+)
+
+__all__ = ["INDEX_ENV", "IndexStats", "RunIndex", "default_index_path", "mark_if_dead"]
+
+INDEX_ENV = "RUNLAB_INDEX"
+_log = logging.getLogger(__name__)
+
+_COLUMNS = (
+    "run_id", "run_dir", "sweep_id", "sweep_dir", "job_num", "status", "start", "end", "duration",
+    "host", "pid", "pid_started", "overrides", "params", "choices", "metrics", "error",
+    "git_commit", "git_dirty", "record_mtime", "indexed_at", "config_flat",
+)
+_UPSERT = (
+    f"INSERT OR REPLACE INTO runs ({', '.join(_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _COLUMNS)})"
+)
+_LIST_COLUMNS = (
+    "run_id, run_dir, status, start, end, duration, sweep_id, sweep_dir, job_num, host, pid, "
+    "overrides, params, choices, metrics, error, git_commit, git_dirty"
+)
+
+
+def default_index_path(launch_dir: str | os.PathLike[str] | None = None) -> Path:
+    """``$RUNLAB_INDEX`` if set, else ``<launch_dir or cwd>/.runlab/index.db``."""
+    env = os.environ.get(INDEX_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(launch_dir or os.getcwd()) / RECORD_DIR / "index.db"
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What an indexing pass did."""
+
+    scanned: int
+    indexed: int
+    unchanged: int
+    killed: int
+    removed: int
+    seconds: float
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=repr)
+
+
+def _row_of(record: RunRecord, mtime: float | None) -> tuple[Any, ...]:
+    git = record.git or {}
+    dirty = git.get("dirty")
+    return (
+        record.run_id, record.run_dir, record.sweep_id, record.sweep_dir, record.job_num,
+        record.status, record.start, record.end, record.duration, record.host, record.pid,
+        record.pid_started, _dumps(list(record.overrides)), _dumps(record.params),
+        _dumps(record.choices), _dumps(record.metrics), record.error, git.get("commit"),
+        None if dirty is None else int(bool(dirty)), mtime, time.time(), _dumps(record.config_flat),
+    )
+
+
+def _last_activity(run_dir: str) -> float | None:
+    times = []
+    for name in ("run.json", METRICS_FILE, LOG_FILE):
+        try:
+            times.append(os.stat(os.path.join(run_dir, RECORD_DIR, name)).st_mtime)
+        except OSError:
+            continue
+    return max(times) if times else None
+
+
+def mark_if_dead(record: RunRecord, *, stale_after: float | None = None) -> RunRecord | None:
+    """Rewrite a ``running`` record as ``killed`` when its process is gone; returns the new record.
+
+    On this host the pid (and its start time) decides.  Runs of other hosts are only judged when
+    ``stale_after`` is given: no record, metric or log write for that many seconds means killed.
+    """
+    if record.status != "running":
+        return None
+    last = _last_activity(record.run_dir)
+    if record.host == host_name():
+        if record.pid is not None and pid_alive(record.pid, record.pid_started):
+            return None
+        reason = f"process {record.pid} on {record.host} ended without finishing the run"
+    elif stale_after is not None and last is not None and time.time() - last > stale_after:
+        reason = f"no activity from {record.host} for {stale_after:.0f}s"
+    else:
+        return None
+    end = max(last or record.start, record.start)
+    killed = record.with_changes(
+        status="killed", end=end, duration=end - record.start, error=f"killed: {reason}"
+    )
+    try:
+        write_record(killed)
+    except OSError as error:
+        _log.warning("could not mark %s killed: %s", record.run_dir, error)
+    return killed
+
+
+class RunIndex:
+    """A connection to one index database (created and migrated on open)."""
+
+    def __init__(self, path: str | os.PathLike[str],
+                 migrations: Sequence[Migration] = MIGRATIONS) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None,
+                                  check_same_thread=False)
+        self.db.execute("PRAGMA busy_timeout = 60000")
+        mode = self.db.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal":
+            self._retry(lambda: self.db.execute("PRAGMA journal_mode = WAL"))
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self._retry(lambda: migrate(self.db, migrations))
+
+    def _retry(self, action: Any) -> Any:
+        for attempt in range(50):
+            try:
+                return action()
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == 49:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        return None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> RunIndex:  # noqa: PYI034 - py3.10 has no typing.Self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------------
+    def upsert(self, records: Iterable[RunRecord], mtimes: Sequence[float | None] | None = None
+               ) -> int:
+        """Insert or replace the rows of ``records`` in one transaction; returns how many."""
+        rows = [_row_of(r, mtimes[i] if mtimes else None) for i, r in enumerate(records)]
+        if not rows:
+            return 0
+
+        def write() -> None:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                # a reused run dir (same second, same dir) replaces the older run's row
+                self.db.executemany(
+                    "DELETE FROM runs WHERE run_dir = ? AND run_id != ?",
+                    [(row[1], row[0]) for row in rows],
+                )
+                self.db.executemany(_UPSERT, rows)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+        self._retry(write)
+        return len(rows)
+
+    def clear(self) -> None:
+        """Forget every run (the directories are untouched)."""
+        self.db.execute("DELETE FROM runs")
+
+    def mark_dead_runs(self, *, stale_after: float | None = None) -> list[str]:
+        """Find ``running`` rows whose process died, mark record and row ``killed``; their ids."""
+        rows = self.db.execute(
+            "SELECT run_dir FROM runs WHERE status = 'running'"
+        ).fetchall()
+        killed = []
+        for (run_dir,) in rows:
+            record = read_record(run_dir)
+            if record is None:
+                continue
+            changed = mark_if_dead(record, stale_after=stale_after)
+            if changed is None and record.status != "running":
+                changed = record  # finished, but the end update never reached this index
+            if changed is not None:
+                self.upsert([changed], [_mtime(run_dir)])
+                if changed.status == "killed":
+                    killed.append(changed.run_id)
+        return killed
+
+    def index_paths(self, paths: Iterable[str | os.PathLike[str]], *, rebuild: bool = False,
+                    prune: bool = False, stale_after: float | None = None) -> IndexStats:
+        """Index every run directory under ``paths``; ``rebuild`` empties the index first.
+
+        Unchanged records (same ``run.json`` mtime as indexed) are skipped unless rebuilding.
+        """
+        began = time.perf_counter()
+        known: dict[str, float | None] = {}
+        if rebuild:
+            self._retry(self.clear)
+        else:
+            known = dict(self.db.execute("SELECT run_dir, record_mtime FROM runs").fetchall())
+        scanned = unchanged = killed = 0
+        batch: list[RunRecord] = []
+        mtimes: list[float | None] = []
+        for root in paths:
+            for run_dir in find_run_dirs(root):
+                scanned += 1
+                mtime = _mtime(run_dir)
+                if not rebuild and run_dir in known and known[run_dir] == mtime:
+                    unchanged += 1
+                    continue
+                record = read_record(run_dir)
+                if record is None:
+                    continue
+                dead = mark_if_dead(record, stale_after=stale_after)
+                if dead is not None:
+                    record, mtime = dead, _mtime(run_dir)
+                    killed += 1
+                batch.append(record)
+                mtimes.append(mtime)
+                if len(batch) >= 2000:
+                    self.upsert(batch, mtimes)
+                    batch, mtimes = [], []
+        self.upsert(batch, mtimes)
+        indexed = scanned - unchanged
+        removed = self.prune() if prune else 0
+        killed += len(self.mark_dead_runs(stale_after=stale_after))
+        return IndexStats(scanned=scanned, indexed=indexed, unchanged=unchanged, killed=killed,
+                          removed=removed, seconds=time.perf_counter() - began)
+
+    def prune(self) -> int:
+        """Drop rows whose run directory (or record) no longer exists; returns how many."""
+        gone = [
+            (run_id,) for run_id, run_dir in self.db.execute("SELECT run_id, run_dir FROM runs")
+            if not record_path(run_dir).is_file()
+        ]
+        if gone:
+            self._retry(lambda: self.db.executemany("DELETE FROM runs WHERE run_id = ?", gone))
+        return len(gone)
+
+    # -- reading ---------------------------------------------------------------------------------
+    def query(self, *, sweep_ids: Sequence[str] | None = None, statuses: Sequence[str] | None = None,
+              since: float | None = None, run_ids: Sequence[str] | None = None,
+              with_config: bool = False) -> RunList:
+        """Runs matching the indexed-column filters, in start order (params/metrics filters are
+        applied by :mod:`runlab.tracking.query`)."""
+        clauses, args = [], []
+        for column, values in (("sweep_id", sweep_ids), ("status", statuses), ("run_id", run_ids)):
+            if values is not None:
+                clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
+                args.extend(values)
+        if since is not None:
+            clauses.append("start >= ?")
+            args.append(since)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        columns = _LIST_COLUMNS + (", config_flat" if with_config else "")
+        sql = f"SELECT {columns} FROM runs{where} ORDER BY start, job_num"
+        loads = json.loads
+        runs = RunList()
+        append = runs.append
+        for row in self.db.execute(sql, args):
+            append(Run(
+                run_id=row[0], run_dir=row[1], status=row[2], start=row[3], end=row[4],
+                duration=row[5], sweep_id=row[6], sweep_dir=row[7], job_num=row[8], host=row[9],
+                pid=row[10], overrides=tuple(loads(row[11])), params=loads(row[12]),
+                choices=loads(row[13]), metrics=loads(row[14]), error=row[15],
+                git_commit=row[16], git_dirty=None if row[17] is None else bool(row[17]),
+                config_flat=loads(row[18]) if with_config else None,
+            ))
+        return runs
+
+    def sweeps(self) -> list[tuple[str, str | None, float | None, int]]:
+        """``(sweep_id, sweep_dir, first start, job count)`` of every sweep, oldest first."""
+        return self.db.execute(
+            "SELECT sweep_id, MIN(sweep_dir), MIN(start), COUNT(*) FROM runs "
+            "WHERE sweep_id IS NOT NULL GROUP BY sweep_id ORDER BY MIN(start)"
+        ).fetchall()
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+    def run_ids_like(self, prefix: str) -> list[str]:
+        """Run ids starting with ``prefix`` (for unique-prefix lookups)."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return [r[0] for r in self.db.execute(
+            "SELECT run_id FROM runs WHERE run_id LIKE ? ESCAPE '\\'", (escaped + "%",))]
+
+    def run_dir_of(self, run_id: str) -> str | None:
+        row = self.db.execute("SELECT run_dir FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return row[0] if row else None
+
+    def run_id_of_dir(self, run_dir: str) -> str | None:
+        row = self.db.execute("SELECT run_id FROM runs WHERE run_dir = ?", (run_dir,)).fetchone()
+        return row[0] if row else None
+
+
+def _mtime(run_dir: str) -> float | None:
+    try:
+        return os.stat(record_path(run_dir)).st_mtime
+    except OSError:
+        return None
