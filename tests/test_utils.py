@@ -113,3 +113,23 @@ def test_to_absolute_path_inside_a_job_uses_the_launch_directory(
     assert utils.to_absolute_path("data/./x.csv") == str(launch / "data" / "x.csv")
     assert utils.to_absolute_path("/abs/file") == "/abs/file"
     assert isinstance(utils.to_absolute_path(Path("rel")), str)  # type: ignore[arg-type]
+
+
+def test_helpers_follow_the_runtime_job_context(tmp_path: Path) -> None:
+    """The same helpers against the runtime's real HydraConfig (set as run_job sets it)."""
+    from omegaconf import OmegaConf
+
+    from runlab.core.hydra_config import HydraConfig
+    from runlab.runtime import context
+
+    saved = context.current_hydra_config()
+    launch = tmp_path / "launch"
+    try:
+        HydraConfig.instance().set_config(
+            OmegaConf.create({"hydra": {"runtime": {"cwd": str(launch)}}, "app": 1})
+        )
+        assert utils.get_original_cwd() == str(launch)
+        assert utils.to_absolute_path("x/y") == str(launch / "x" / "y")
+    finally:
+        context.restore_hydra_config(saved)
+    assert not HydraConfig.initialized()
