@@ -25,9 +25,16 @@ class HydraConfig:
     @property
     def cfg(self) -> Any:
         """The stored ``{hydra: ...}`` config (None outside a job), as Hydra's attribute."""
+        from omegaconf import OmegaConf
+
         from runlab.runtime.context import current_hydra_config
 
-        return current_hydra_config()
+        config = current_hydra_config()
+        if config is None:
+            return None
+        view = OmegaConf.masked_copy(config, "hydra")
+        view._set_parent(config)
+        return view
 
     def set_config(self, cfg: Any) -> None:
         """Make ``cfg.hydra`` current (read-only); ``${hydra:...}`` then resolves against it."""

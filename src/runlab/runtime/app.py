@@ -244,9 +244,11 @@ def _mark_run_mode(composed: Composed) -> None:
     """What composing with the implicit ``hydra.mode=RUN`` override would have produced."""
     from omegaconf import open_dict, read_write
 
+    from runlab.types import RunMode
+
     hydra = composed.config.hydra
     with read_write(hydra), open_dict(hydra):
-        hydra.mode = "RUN"
+        hydra.mode = RunMode.RUN
         hydra.overrides.hydra.append("hydra.mode=RUN")
 
 

@@ -31,15 +31,17 @@ __all__ = [
 
 _NOT_SET_MESSAGE = "HydraConfig was not set"
 
-# The masked copy holding only the ``hydra`` node, parented to the full config (None outside a job).
+# The full config of the current job (None outside a job); ``get_hydra_node`` returns its ``hydra``.
 _current: DictConfig | None = None
 
 
 def set_hydra_config(config: DictConfig) -> None:
-    """Make ``config.hydra`` the current job's node (read-only), keeping interpolations into the app config.
+    """Make ``config.hydra`` the current job's node and mark it read-only.
 
-    The stored object holds only ``hydra``, but its parent is ``config`` so ``${x}`` inside the hydra
-    node still sees the app's keys.
+    Hydra stores a masked copy of the ``hydra`` node parented to ``config``; runlab keeps a reference
+    to ``config`` itself, which resolves the same interpolations without deep-copying the (large)
+    ``hydra`` node several times per job.  ``HydraConfig.instance().cfg`` still builds Hydra's
+    ``{hydra: ...}`` view on demand.
     """
     from omegaconf import OmegaConf
 
@@ -47,13 +49,11 @@ def set_hydra_config(config: DictConfig) -> None:
     if config is None:  # pragma: no cover - defensive, Hydra asserts the same
         raise ValueError("HydraConfig.set_config() needs a config")
     OmegaConf.set_readonly(config.hydra, True)
-    masked = OmegaConf.masked_copy(config, "hydra")
-    masked._set_parent(config)
-    _current = masked
+    _current = config
 
 
 def current_hydra_config() -> DictConfig | None:
-    """The raw holder (the masked ``{hydra: ...}`` config), used to save and restore around jobs."""
+    """The full config of the current job (used to save and restore around jobs)."""
     return _current
 
 

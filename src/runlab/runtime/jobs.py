@@ -88,6 +88,23 @@ def _write_snapshot(
             file.write(OmegaConf.to_yaml(node))
 
 
+def _copy_without_hydra(config: DictConfig) -> DictConfig:
+    """A deep copy of ``config`` minus its ``hydra`` node (flags and types kept, as with deepcopy).
+
+    The ``hydra`` node is most of a composed config; the memo entry stops ``deepcopy`` from copying it
+    only to delete it.
+    """
+    import copy
+
+    from omegaconf import DictConfig, open_dict, read_write
+
+    memo = {id(config._get_node("hydra")): DictConfig({})}
+    task_cfg = copy.deepcopy(config, memo)
+    with read_write(task_cfg), open_dict(task_cfg):
+        del task_cfg["hydra"]
+    return task_cfg
+
+
 def _call_task(task_function: TaskFunction, task_cfg: Any) -> Any:
     """The one frame that calls user code; reporting trims every frame above it."""
     return task_function(task_cfg)
@@ -108,8 +125,6 @@ def execute_job(
     ``output_dir`` skips computing the directory from ``job_dir_key``/``job_subdir_key`` (launchers that
     decided it up front).  ``callbacks`` None means "instantiate ``hydra.callbacks`` here" (workers).
     """
-    import copy
-
     from omegaconf import OmegaConf, open_dict, read_write
 
     from runlab.runtime import logs, recording
@@ -128,9 +143,7 @@ def execute_job(
             config.hydra.runtime.output_dir = output_dir
         context.set_hydra_config(config)
 
-        task_cfg = copy.deepcopy(config)
-        with read_write(task_cfg), open_dict(task_cfg):
-            del task_cfg["hydra"]
+        task_cfg = _copy_without_hydra(config)
         hydra_cfg = OmegaConf.masked_copy(config, "hydra")
         overrides = list(OmegaConf.to_container(config.hydra.overrides.task))  # type: ignore[arg-type]
         job_return = JobReturn(overrides=overrides, cfg=task_cfg, hydra_cfg=hydra_cfg)

@@ -39,11 +39,21 @@ class TaskRunner:
     def __init__(self, task_function: Callable[[Any], Any], callbacks: Any = None) -> None:
         self.task_function = task_function
         self.callbacks = callbacks
+        self.parent_pid = os.getpid()
 
     def __call__(self, spec: JobSpec) -> JobResult:
         from runlab.runtime.jobs import run_job
 
-        return run_job(spec, self.task_function, callbacks=self.callbacks)
+        try:
+            return run_job(spec, self.task_function, callbacks=self.callbacks)
+        finally:
+            if os.getpid() == self.parent_pid:
+                # The job configured job logging in this process; the sweep's own lines
+                # ("#i : ...") go back to Hydra's format, as after each job of Hydra's basic launcher.
+                from runlab.runtime.logs import configure_log
+
+                hydra = spec.config.hydra
+                configure_log(hydra.hydra_logging, hydra.verbose)
 
 
 def _command() -> dict[str, Any]:
