@@ -213,3 +213,13 @@ def test_blocked_targets_are_never_called(monkeypatch: pytest.MonkeyPatch) -> No
         InstantiationException, match="resolved from 'tests.config.instantiate_targets.run_shell'"
     ):
         call({"_target_": f"{T}.run_shell", "command": "true"})
+
+
+def test_hydra_internal_module_path_aliases() -> None:
+    from runlab._internal.instantiate import _instantiate2
+
+    assert _instantiate2.instantiate is instantiate
+    assert _instantiate2._Keys.TARGET == "_target_"
+    assert _instantiate2._Keys.PARTIAL.value == "_partial_"
+    with pytest.raises(InstantiationException, match="Reference 'runlab._internal"):
+        instantiate({"_target_": "runlab._internal.instantiate._instantiate2.instantiate"})

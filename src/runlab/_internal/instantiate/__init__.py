@@ -1,0 +1,1 @@
+"""Hydra's ``hydra._internal.instantiate`` package path (see ``_instantiate2``)."""
