@@ -1,0 +1,665 @@
+"""Command-line overrides: a hand-written parser for Hydra 1.3's override grammar (spec §3).
+
+The grammar, as implemented here (terminals are the tokens of :mod:`runlab.config._override_lexer`)::
+
+    override       := key '=' value?  |  '~' key ('=' value?)?  |  '+' '+'? key '=' value?
+    key            := packageOrGroup ('@' package)?
+    packageOrGroup := package | ID ('/' ID)+
+    package        := <empty> | ID | KEY_SPECIAL | DOT_PATH
+    value          := element (',' element)*          # two or more elements: a simple choice sweep
+    element        := primitive | list | dict | function
+    function       := ID '(' (argName? element (',' argName? element)*)? ')'     argName := ID '='
+    list           := '[' (element (',' element)*)? ']'
+    dict           := '{' (dictKey ':' element (',' dictKey ':' element)*)? '}'
+    primitive      := QUOTED | (ID | NULL | INT | FLOAT | BOOL | INTERPOLATION | UNQUOTED_CHAR
+                                | ':' | ESC | WS)+
+    dictKey        := (ID | NULL | INT | FLOAT | BOOL | UNQUOTED_CHAR | ESC | WS)+
+
+Parsing is two passes, like Hydra's parse-then-visit: the whole text is checked against the grammar
+first, and only then are grammar functions evaluated, so a syntax error anywhere wins over a function
+error.  Most overrides are ``key=word``; a single regular expression recognises those without
+tokenizing (:data:`_SIMPLE_OVERRIDE`) and gives exactly what the full parser would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import lru_cache
+from typing import Any
+
+from runlab.config import _override_lexer as lex
+from runlab.config._override_values import (
+    FrozenDict,
+    Quote,
+    QuotedString,
+    render_element,
+    thaw,
+)
+from runlab.config.sweeps import (
+    ChoiceSweep,
+    Glob,
+    IntervalSweep,
+    RangeSweep,
+    Sweep,
+    expand_choice,
+    expand_glob,
+    expand_range,
+)
+from runlab.errors import HydraException, OverrideParseException
+
+__all__ = [
+    "Key",
+    "Override",
+    "OverrideType",
+    "Quote",
+    "QuotedString",
+    "Transformer",
+    "ValueType",
+    "parse_override",
+    "parse_overrides",
+]
+
+GRAMMAR_DOCS_URL = "https://hydra.cc/docs/1.2/advanced/override_grammar/basic"
+
+
+class OverrideType(Enum):
+    """What an override does to its key: set it, add it (``+``), add-or-set (``++``), delete (``~``)."""
+
+    CHANGE = 1
+    ADD = 2
+    FORCE_ADD = 3
+    DEL = 4
+
+
+class ValueType(Enum):
+    """The shape of the value: a single element, or one of the sweep kinds."""
+
+    ELEMENT = 1
+    CHOICE_SWEEP = 2
+    GLOB_CHOICE_SWEEP = 3
+    SIMPLE_CHOICE_SWEEP = 4
+    RANGE_SWEEP = 5
+    INTERVAL_SWEEP = 6
+
+
+@dataclass(frozen=True)
+class Key:
+    """The key of an override: a config path or group, and the package after ``@`` if any."""
+
+    key_or_group: str
+    package: str | None = None
+
+
+class Transformer:
+    """Element converters for :meth:`Override.sweep_iterator` (Hydra's names)."""
+
+    @staticmethod
+    def identity(x: Any) -> Any:
+        return x
+
+    @staticmethod
+    def str(x: Any) -> str:
+        return render_element(x)
+
+    @staticmethod
+    def encode(x: Any) -> Any:
+        # Primitives stay as they are, anything else is rendered in override syntax.
+        return x if isinstance(x, (str, int, float, bool)) else render_element(x)
+
+
+_PREFIXES = {OverrideType.DEL: "~", OverrideType.ADD: "+", OverrideType.FORCE_ADD: "++"}
+
+
+@dataclass(frozen=True)
+class Override:
+    """One parsed override.  Frozen and hashable; ``input_line`` does not take part in equality.
+
+    ``raw_value`` keeps what the parser produced (quoted strings as :class:`QuotedString`, lists as
+    tuples, dicts as :class:`FrozenDict`, sweeps as sweep objects); :meth:`value` gives plain Python.
+    """
+
+    type: OverrideType
+    key_or_group: str
+    value_type: ValueType | None
+    raw_value: Any
+    package: str | None = None
+    input_line: str | None = field(default=None, compare=False)
+
+    @property
+    def _value(self) -> Any:
+        """Hydra's attribute name for :attr:`raw_value` (read by some plugins)."""
+        return self.raw_value
+
+    def is_delete(self) -> bool:
+        return self.type is OverrideType.DEL
+
+    def is_add(self) -> bool:
+        return self.type is OverrideType.ADD
+
+    def is_force_add(self) -> bool:
+        return self.type is OverrideType.FORCE_ADD
+
+    def is_sweep_override(self) -> bool:
+        return self.value_type is not None and self.value_type is not ValueType.ELEMENT
+
+    def is_choice_sweep(self) -> bool:
+        return self.value_type in (
+            ValueType.SIMPLE_CHOICE_SWEEP,
+            ValueType.CHOICE_SWEEP,
+            ValueType.GLOB_CHOICE_SWEEP,
+        )
+
+    def is_range_sweep(self) -> bool:
+        return self.value_type is ValueType.RANGE_SWEEP
+
+    def is_interval_sweep(self) -> bool:
+        return self.value_type is ValueType.INTERVAL_SWEEP
+
+    def is_discrete_sweep(self) -> bool:
+        """True for sweeps that can be enumerated (everything but ``interval``)."""
+        return self.is_choice_sweep() or self.is_range_sweep()
+
+    def is_hydra_override(self) -> bool:
+        return self.key_or_group.startswith(("hydra.", "hydra/"))
+
+    def value(self) -> Any:
+        """The value as plain Python: quoted strings unquoted, lists and dicts mutable; sweeps as is."""
+        raw = self.raw_value
+        if isinstance(raw, (Sweep, Glob)):
+            return raw
+        return _plain(raw)
+
+    def get_key_element(self) -> str:
+        """The key as written, with its prefix and package: ``+db@pkg``, ``~a.b``, ``a``."""
+        key = self.key_or_group if self.package is None else f"{self.key_or_group}@{self.package}"
+        return _PREFIXES.get(self.type, "") + key
+
+    def get_value_string(self) -> str:
+        """The value part of the input line, exactly as typed (everything after the first ``=``)."""
+        assert self.input_line is not None
+        index = self.input_line.find("=")
+        if index == -1:
+            raise ValueError(f"No value component in {self.input_line}")
+        return self.input_line[index + 1 :]
+
+    def get_value_element_as_str(self, space_after_sep: bool = False) -> str:
+        """The (non-sweep) value in override syntax, as Hydra renders per-job overrides (§3.8)."""
+        if isinstance(self.raw_value, Sweep):
+            raise HydraException("Cannot convert sweep to str")
+        return render_element(self.raw_value, space_after_sep=space_after_sep)
+
+    def sweep_iterator(
+        self,
+        transformer: Callable[[Any], Any] = Transformer.identity,
+        list_options: Callable[[str], list[str]] | None = None,
+    ) -> Iterator[Any]:
+        """The values of a discrete sweep, each passed through ``transformer``.
+
+        A glob is matched against ``list_options(key_or_group)``: the options of the config group.
+        """
+        raw = self.raw_value
+        if self.value_type not in _ENUMERABLE or raw is None:
+            raise HydraException(
+                f"Can only enumerate CHOICE and RANGE sweeps, type is {self.value_type}"
+            )
+        if isinstance(raw, Glob):
+            return iter(expand_glob(raw, self.key_or_group, list_options))
+        if isinstance(raw, ChoiceSweep):
+            return map(transformer, map(thaw, expand_choice(raw)))
+        assert isinstance(raw, RangeSweep)
+        return map(transformer, expand_range(raw))
+
+    def sweep_string_iterator(
+        self, list_options: Callable[[str], list[str]] | None = None
+    ) -> Iterator[str]:
+        """The values of a discrete sweep in override syntax, ready for ``key=<value>`` job overrides."""
+        return self.sweep_iterator(transformer=Transformer.str, list_options=list_options)
+
+    def __str__(self) -> str:
+        if self.value_type is None:
+            return self.get_key_element()
+        from runlab.config._override_format import format_value
+
+        return f"{self.get_key_element()}={format_value(self.raw_value)}"
+
+
+_ENUMERABLE = (
+    ValueType.CHOICE_SWEEP,
+    ValueType.SIMPLE_CHOICE_SWEEP,
+    ValueType.GLOB_CHOICE_SWEEP,
+    ValueType.RANGE_SWEEP,
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, QuotedString):
+        return value.text
+    return value
+
+
+# --------------------------------------------------------------------------------------------------
+# errors
+
+
+def _error(text: str, detail: str) -> OverrideParseException:
+    return OverrideParseException(
+        override=text,
+        message=f"Error parsing override '{text}'\n{detail}\nSee {GRAMMAR_DOCS_URL} for details",
+    )
+
+
+def _syntax_error(text: str, position: int, expected: str) -> OverrideParseException:
+    """Say what was expected at ``position`` and point at it under the override text."""
+    if position >= len(text):
+        found = "end of input"
+    else:
+        found = repr(text[position])
+    detail = (
+        f"Expected {expected} at column {position + 1}, found {found}:\n"
+        f"    {text}\n    {' ' * _display_width(text[:position])}^"
+    )
+    return _error(text, detail)
+
+
+def _display_width(prefix: str) -> int:
+    return len(prefix.expandtabs(1))
+
+
+# --------------------------------------------------------------------------------------------------
+# the key: override := ('~' | '+' '+'?)? key ...
+
+
+@lru_cache(maxsize=8192)
+def parse_override(text: str) -> Override:
+    """Parse one override (``key=value``, ``+key=v``, ``~key``, ``group@pkg=opt``, sweeps, ...).
+
+    Raises :class:`~runlab.errors.OverrideParseException` naming the override and, for syntax
+    errors, the column at fault.  Results are cached: they are immutable.
+    """
+    return _parse(text)
+
+
+def parse_overrides(texts: Iterable[str]) -> list[Override]:
+    """Parse each override in order (the first bad one raises)."""
+    return [parse_override(t) for t in texts]
+
+
+def _parse(text: str) -> Override:
+    """override := key '=' value? | '~' key ('=' value?)? | '+' '+'? key '=' value?"""
+    if not isinstance(text, str):
+        raise TypeError(f"an override must be a string, got {type(text).__name__}")
+    simple = _SIMPLE_OVERRIDE.match(text)
+    if simple is not None:
+        prefix, key, package, value = simple.groups()
+        return Override(
+            type=_PREFIX_TYPES[prefix],
+            key_or_group=key,
+            value_type=ValueType.ELEMENT,
+            raw_value=_simple_value(value),
+            package=package,
+            input_line=text,
+        )
+    if text.startswith("~"):
+        override_type, pos = OverrideType.DEL, 1
+    elif text.startswith("++"):
+        override_type, pos = OverrideType.FORCE_ADD, 2
+    elif text.startswith("+"):
+        override_type, pos = OverrideType.ADD, 1
+    else:
+        override_type, pos = OverrideType.CHANGE, 0
+    key_or_group, package, pos = _parse_key(text, pos)
+    if pos == len(text) and override_type is OverrideType.DEL:
+        return Override(override_type, key_or_group, None, None, package, text)
+    if not text.startswith("=", pos):
+        expected = "'@' or '='" if package is None else "'='"
+        if override_type is OverrideType.DEL:
+            expected += " or end of input"
+        raise _syntax_error(text, pos, expected)
+    raw_value = _parse_value(text, pos + 1)
+    return Override(override_type, key_or_group, _value_type(raw_value), raw_value, package, text)
+
+
+def _parse_key(text: str, pos: int) -> tuple[str, str | None, int]:
+    """key := packageOrGroup ('@' package)?      packageOrGroup := package | ID ('/' ID)+"""
+    start = pos
+    word = lex.KEY_WORD.match(text, pos)
+    if word is not None:
+        pos = word.end()
+        if text.startswith("/", pos):
+            if not lex.KEY_ID.match(word.group()):
+                raise _syntax_error(text, pos, "'@' or '='")
+            while text.startswith("/", pos):
+                segment = lex.KEY_WORD.match(text, pos + 1)
+                if segment is None or not lex.KEY_ID.match(segment.group()):
+                    raise _syntax_error(
+                        text, pos + 1, "a config group name (letters, digits, _ or -)"
+                    )
+                pos = segment.end()
+    key_or_group = text[start:pos]
+    package = None
+    if text.startswith("@", pos):
+        package, pos = _parse_package(text, pos + 1)
+    return key_or_group, package, pos
+
+
+def _parse_package(text: str, pos: int) -> tuple[str, int]:
+    """package := <empty> | ID | KEY_SPECIAL | DOT_PATH"""
+    word = lex.KEY_WORD.match(text, pos)
+    if word is None:
+        return "", pos
+    return word.group(), word.end()
+
+
+def _value_type(raw: Any) -> ValueType:
+    if isinstance(raw, ChoiceSweep):
+        return ValueType.SIMPLE_CHOICE_SWEEP if raw.simple_form else ValueType.CHOICE_SWEEP
+    if isinstance(raw, Glob):
+        return ValueType.GLOB_CHOICE_SWEEP
+    if isinstance(raw, IntervalSweep):
+        return ValueType.INTERVAL_SWEEP
+    if isinstance(raw, RangeSweep):
+        return ValueType.RANGE_SWEEP
+    return ValueType.ELEMENT
+
+
+# --------------------------------------------------------------------------------------------------
+# the fast path: key=word, recognised by one regular expression
+
+
+_ID = r"[a-zA-Z_][a-zA-Z0-9_-]*"
+_KEY = rf"(?:{_ID}(?:/{_ID})+|{lex.KEY_WORD.pattern})?"
+_PACKAGE = rf"(?:{lex.KEY_WORD.pattern})?"
+# Value characters that always lex, never escape, never start a quote/container/call/interpolation.
+_SIMPLE_OVERRIDE = re.compile(
+    rf"(~|\+\+|\+)?({_KEY})(?:@({_PACKAGE}))?=[ \t]*([a-zA-Z0-9_/\-+.%*@?|:]*)\Z"
+)
+_PREFIX_TYPES = {
+    None: OverrideType.CHANGE,
+    "~": OverrideType.DEL,
+    "+": OverrideType.ADD,
+    "++": OverrideType.FORCE_ADD,
+}
+_INT_VALUE = re.compile(lex.INT_PATTERN + r"\Z")
+_FLOAT_VALUE = re.compile(rf"(?:{lex.FLOAT_PATTERN})\Z")
+_WORD_VALUES: dict[str, Any] = {"true": True, "false": False, "null": None}
+
+
+def _simple_value(text: str) -> Any:
+    """Type a value made only of always-unescaped characters: one number/keyword token, else a str."""
+    if not text:
+        return ""
+    first = text[0]
+    if first.isdigit() or first in "+-.":
+        if _INT_VALUE.match(text):
+            return int(text)
+        if _FLOAT_VALUE.match(text):
+            return float(text)
+        return text
+    lowered = text.lower()
+    if lowered in _WORD_VALUES:
+        return _WORD_VALUES[lowered]
+    if lowered in ("inf", "nan"):
+        return float(text)
+    return text
+
+
+# --------------------------------------------------------------------------------------------------
+# the value: a recursive-descent parser over value-mode tokens
+
+
+def _parse_value(text: str, pos: int) -> Any:
+    """value := element (',' element)*   (after '=', blanks skipped; nothing at all means '')"""
+    while text.startswith((" ", "\t"), pos):
+        pos += 1
+    if pos == len(text):
+        return ""
+    try:
+        tokens = lex.tokenize_value(text, pos)
+    except lex.LexError as error:
+        raise _syntax_error(
+            text, error.position, "a value character (quote other characters)"
+        ) from None
+    parser = _ValueParser(text, tokens)
+    value = parser.value()
+    if parser.kind() != lex.EOF:
+        raise parser.unexpected("',' or end of input")
+    if parser.has_calls:
+        value = _evaluate(text, value)
+    return value
+
+
+_PRIMITIVE_KINDS = frozenset(
+    (
+        lex.ID,
+        lex.NULL,
+        lex.INT,
+        lex.FLOAT,
+        lex.BOOL,
+        lex.INTERPOLATION,
+        lex.UNQUOTED_CHAR,
+        lex.COLON,
+        lex.ESC,
+        lex.WS,
+    )
+)
+_DICT_KEY_KINDS = _PRIMITIVE_KINDS - {lex.COLON, lex.INTERPOLATION}
+
+
+@dataclass
+class _Call:
+    """A function call found by the parser; evaluated once the whole override has parsed."""
+
+    name: str
+    arguments: list[tuple[str | None, Any]]
+    text: str
+
+
+@dataclass
+class _SimpleChoice:
+    """``a,b,c`` whose elements contain calls still to evaluate."""
+
+    items: list[Any]
+
+
+class _ValueParser:
+    """One method per grammar rule; ``self.index`` is the next token."""
+
+    __slots__ = ("has_calls", "index", "text", "tokens")
+
+    def __init__(self, text: str, tokens: list[lex.Token]) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.index = 0
+        self.has_calls = False
+
+    def kind(self) -> int:
+        return self.tokens[self.index][0]
+
+    def unexpected(self, expected: str) -> OverrideParseException:
+        return _syntax_error(self.text, self.tokens[self.index][2], expected)
+
+    def expect(self, kind: int, expected: str) -> None:
+        if self.tokens[self.index][0] != kind:
+            raise self.unexpected(expected)
+        self.index += 1
+
+    def value(self) -> Any:
+        """value := element (',' element)*"""
+        first = self.element()
+        if self.tokens[self.index][0] != lex.COMMA:
+            return first
+        items = [first]
+        while self.tokens[self.index][0] == lex.COMMA:
+            self.index += 1
+            items.append(self.element())
+        if self.has_calls:
+            return _SimpleChoice(items)
+        return ChoiceSweep(list=tuple(items), simple_form=True)
+
+    def element(self) -> Any:
+        """element := primitive | list | dict | function"""
+        kind = self.tokens[self.index][0]
+        if kind == lex.QUOTED:
+            return self.quoted()
+        if kind == lex.ID and self.tokens[self.index + 1][0] == lex.POPEN:
+            return self.function()
+        if kind in _PRIMITIVE_KINDS:
+            return self.primitive(_PRIMITIVE_KINDS)
+        if kind == lex.BRACKET_OPEN:
+            return self.list_container()
+        if kind == lex.BRACE_OPEN:
+            return self.dict_container()
+        raise self.unexpected("a value")
+
+    def quoted(self) -> QuotedString:
+        """primitive := QUOTED   (a quoted string is a whole element on its own)"""
+        token = self.tokens[self.index][1]
+        self.index += 1
+        return _unquote(token)
+
+    def primitive(self, allowed: frozenset[int]) -> Any:
+        """primitive := (ID | NULL | INT | FLOAT | BOOL | INTERPOLATION | UNQUOTED_CHAR | ':' | ESC
+        | WS)+ -- one token keeps its type, several are joined into a string (escapes undone,
+        outer whitespace dropped)."""
+        tokens = self.tokens
+        first = self.index
+        last = first
+        while tokens[last][0] in allowed:
+            last += 1
+        self.index = last
+        if tokens[first][0] == lex.WS:
+            if last - first == 1:
+                raise _error(self.text, "Trying to parse a primitive that is all whitespaces")
+            first += 1
+        if tokens[last - 1][0] == lex.WS:
+            last -= 1
+        if last - first == 1:
+            return _single_token_value(tokens[first])
+        return "".join(
+            token[1][1::2] if token[0] == lex.ESC else token[1] for token in tokens[first:last]
+        )
+
+    def list_container(self) -> tuple[Any, ...]:
+        """list := '[' (element (',' element)*)? ']'"""
+        self.index += 1
+        items = []
+        if self.tokens[self.index][0] != lex.BRACKET_CLOSE:
+            items.append(self.element())
+            while self.tokens[self.index][0] == lex.COMMA:
+                self.index += 1
+                items.append(self.element())
+        self.expect(lex.BRACKET_CLOSE, "',' or ']'")
+        return tuple(items)
+
+    def dict_container(self) -> FrozenDict:
+        """dict := '{' (dictKey ':' element (',' dictKey ':' element)*)? '}'"""
+        self.index += 1
+        items: dict[Any, Any] = {}
+        if self.tokens[self.index][0] != lex.BRACE_CLOSE:
+            while True:
+                key = self.dict_key()
+                self.expect(lex.COLON, "':'")
+                items[key] = self.element()
+                if self.tokens[self.index][0] != lex.COMMA:
+                    break
+                self.index += 1
+        self.expect(lex.BRACE_CLOSE, "',' or '}'")
+        return FrozenDict(items)
+
+    def dict_key(self) -> Any:
+        """dictKey := (ID | NULL | INT | FLOAT | BOOL | UNQUOTED_CHAR | ESC | WS)+"""
+        if self.tokens[self.index][0] not in _DICT_KEY_KINDS:
+            raise self.unexpected("a dict key (unquoted, without ':' or '${')")
+        return self.primitive(_DICT_KEY_KINDS)
+
+    def function(self) -> _Call:
+        """function := ID '(' (argName? element (',' argName? element)*)? ')'    argName := ID '='"""
+        tokens = self.tokens
+        name, start = tokens[self.index][1], tokens[self.index][2]
+        self.index += 2
+        arguments: list[tuple[str | None, Any]] = []
+        if tokens[self.index][0] != lex.PCLOSE:
+            while True:
+                arg_name = None
+                if tokens[self.index][0] == lex.ID and tokens[self.index + 1][0] == lex.EQUAL:
+                    arg_name = tokens[self.index][1]
+                    self.index += 2
+                arguments.append((arg_name, self.element()))
+                if tokens[self.index][0] != lex.COMMA:
+                    break
+                self.index += 1
+        close = tokens[self.index]
+        self.expect(lex.PCLOSE, "',' or ')'")
+        self.has_calls = True
+        return _Call(name, arguments, self.text[start : close[2] + len(close[1])])
+
+
+def _single_token_value(token: lex.Token) -> Any:
+    kind, text, _ = token
+    if kind == lex.INT:
+        return int(text)
+    if kind == lex.FLOAT:
+        return float(text)
+    if kind == lex.BOOL:
+        return text.lower() == "true"
+    if kind == lex.NULL:
+        return None
+    if kind == lex.ESC:
+        return text[1::2]
+    return text
+
+
+_QUOTE_RUNS = {"'": re.compile(r"\\+(?='|\Z)"), '"': re.compile(r'\\+(?="|\Z)')}
+
+
+def _unquote(token: str) -> QuotedString:
+    """Undo quoting: backslashes are special only in a run right before a quote (or the end).
+
+    Such a run of n backslashes stands for n // 2 backslashes; an odd one out escapes the quote.
+    """
+    qc = token[0]
+    body = token[1:-1]
+    if "\\" in body:
+        body = _QUOTE_RUNS[qc].sub(lambda m: "\\" * (len(m.group()) // 2), body)
+    return QuotedString(body, Quote.single if qc == "'" else Quote.double)
+
+
+# --------------------------------------------------------------------------------------------------
+# second pass: grammar function calls, depth first, left to right (Hydra's visiting order)
+
+
+def _evaluate(text: str, node: Any) -> Any:
+    from runlab.config._override_functions import GrammarFunctionError, call_function
+
+    def evaluate(node: Any) -> Any:
+        node_type = type(node)
+        if node_type is _Call:
+            args: list[Any] = []
+            kwargs: dict[str, Any] = {}
+            for arg_name, arg in node.arguments:
+                if arg_name is None:
+                    if kwargs:
+                        raise _error(text, "positional argument follows keyword argument")
+                    args.append(evaluate(arg))
+                else:
+                    kwargs[arg_name] = evaluate(arg)
+            try:
+                return call_function(node.name, args, kwargs, node.text)
+            except GrammarFunctionError as error:
+                raise _error(text, error.detail) from error.__cause__
+        if node_type is tuple:
+            return tuple(evaluate(item) for item in node)
+        if node_type is FrozenDict:
+            return FrozenDict((key, evaluate(item)) for key, item in node.items())
+        if node_type is _SimpleChoice:
+            return ChoiceSweep(list=tuple(evaluate(item) for item in node.items), simple_form=True)
+        return node
+
+    return evaluate(node)

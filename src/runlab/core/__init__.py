@@ -1,0 +1,1 @@
+"""Hydra's ``hydra.core`` module paths, re-exporting runlab's own types (compatibility only)."""

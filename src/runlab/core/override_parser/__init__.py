@@ -1,0 +1,1 @@
+"""Hydra's ``hydra.core.override_parser`` package path (compatibility only)."""
