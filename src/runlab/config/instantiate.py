@@ -169,9 +169,10 @@ def _instantiate_node(
     if not OmegaConf.is_config(node):
         return node
     if OmegaConf.is_dict(node):
-        convert = node.get(CONVERT, convert)
-        recursive = node.get(RECURSIVE, recursive)
-        partial = node.get(PARTIAL, partial)
+        # membership first: DictConfig.get on an absent key builds a "did you mean" hint (slow)
+        convert = node[CONVERT] if CONVERT in node else convert  # noqa: SIM401
+        recursive = node[RECURSIVE] if RECURSIVE in node else recursive  # noqa: SIM401
+        partial = node[PARTIAL] if PARTIAL in node else partial  # noqa: SIM401
     full_key = node._get_full_key(None)
     _check_flag(RECURSIVE, recursive, full_key)
     _check_flag(PARTIAL, partial, full_key)

@@ -99,28 +99,42 @@ def _canonical_path(name: str) -> str:
     return name
 
 
-_INDEXED_MODULES: dict[str, dict[int, tuple[Any, str]]] = {}
+_LISTED_NAMES: tuple[str, ...] = tuple(sorted({*tables.DESTRUCTIVE, *tables.UNCONTROLLED_EXACT}))
+_CANDIDATE_MODULES: tuple[str, ...] = tuple(
+    sorted(
+        {
+            name.rsplit(".", depth)[0]
+            for name in _LISTED_NAMES
+            for depth in range(1, name.count(".") + 1)
+        }
+    )
+)
+_index_cache: tuple[tuple[int, ...], dict[int, tuple[Any, str]]] | None = None
 
 
 def _identity_index() -> dict[int, tuple[Any, str]]:
     """id -> (object, listed name) for every listed name whose module is already imported.
 
-    Modules are never imported here (the policy must not load ``dill`` to refuse ``dill.loads``); a
-    module is indexed the first time a check runs after it was imported.
+    Modules are never imported here (the policy must not load ``dill`` to refuse ``dill.loads``).  The
+    index is rebuilt only when one of the modules it could draw from has been imported (or replaced)
+    since the last check, so a check costs a few dictionary lookups.
     """
+    global _index_cache
+    loaded = sys.modules
+    signature = tuple(id(loaded.get(name)) for name in _CANDIDATE_MODULES)
+    if _index_cache is not None and _index_cache[0] == signature:
+        return _index_cache[1]
     index: dict[int, tuple[Any, str]] = {}
-    for name in (*tables.DESTRUCTIVE, *tables.UNCONTROLLED_EXACT):
-        module_name, obj = _loaded_object(name)
-        if module_name is None:
-            continue
-        cached = _INDEXED_MODULES.setdefault(module_name, {})
-        cached[id(obj)] = (obj, name)
-    for cached in _INDEXED_MODULES.values():
-        index.update(cached)
+    for name in _LISTED_NAMES:
+        found, obj = _loaded_object(name)
+        if found:
+            index[id(obj)] = (obj, name)
+    _index_cache = (signature, index)
     return index
 
 
-def _loaded_object(name: str) -> tuple[str | None, Any]:
+def _loaded_object(name: str) -> tuple[bool, Any]:
+    """The object ``name`` denotes, found from its longest already-imported module prefix."""
     parts = name.split(".")
     for cut in range(len(parts) - 1, 0, -1):
         module = sys.modules.get(".".join(parts[:cut]))
@@ -131,9 +145,9 @@ def _loaded_object(name: str) -> tuple[str | None, Any]:
             for part in parts[cut:]:
                 obj = getattr(obj, part)
         except AttributeError:
-            return None, None
-        return ".".join(parts[:cut]), obj
-    return None, None
+            return False, None
+        return True, obj
+    return False, None
 
 
 # ---------------------------------------------------------------------------------------------------
