@@ -297,7 +297,7 @@ def test_missing_main_source(path: str, message: str) -> None:
 
 def test_config_source_infos() -> None:
     entries = (HYDRA_ENTRY, SearchPathEntry("main", "file:///app/conf"), SearchPathEntry("x", "pkg://a/b/"), SCHEMA_ENTRY)
-    assert config_source_infos(entries) == [
+    assert [vars(info) for info in config_source_infos(entries)] == [
         {"path": "runlab.conf", "schema": "pkg", "provider": "hydra"},
         {"path": "/app/conf", "schema": "file", "provider": "main"},
         {"path": "a.b", "schema": "pkg", "provider": "x"},
@@ -347,7 +347,8 @@ def test_search_path_matches_hydra(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.chdir(app_dir)  # relative hydra.searchpath entries are relative to the cwd
     with pytest.warns(UserWarning) as record:
         entries = apply_searchpath_setting(search_path.entries, loaded.config)
-    ours = json.loads(json.dumps(config_source_infos(entries)).replace("runlab.conf", "hydra.conf"))
+    infos = [vars(info) for info in config_source_infos(entries)]
+    ours = json.loads(json.dumps(infos).replace("runlab.conf", "hydra.conf"))
     assert ours == oracle_sources
     # Hydra warns twice (it composes twice); each distinct message must match, in order.
     assert [str(w.message) for w in record] == list(dict.fromkeys(oracle_warnings))

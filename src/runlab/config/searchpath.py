@@ -16,10 +16,13 @@ import os
 import warnings
 from collections.abc import Iterable, Iterator, MutableSequence, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from runlab.config.sources import SearchPathEntry, create_config_source
 from runlab.errors import ConfigCompositionException, MissingConfigException, SearchPathException
+
+if TYPE_CHECKING:
+    from runlab.config.settings import ConfigSourceInfo
 
 __all__ = [
     "HYDRA_ENTRY",
@@ -276,9 +279,15 @@ def check_main_source_available(entries: Sequence[SearchPathEntry]) -> None:
         raise MissingConfigException(message, missing_cfg_file=None)
 
 
-def config_source_infos(entries: Sequence[SearchPathEntry]) -> list[dict[str, str]]:
-    """``hydra.runtime.config_sources``: one ``{path, schema, provider}`` per entry, in order."""
+def config_source_infos(entries: Sequence[SearchPathEntry]) -> list[ConfigSourceInfo]:
+    """``hydra.runtime.config_sources``: one ``{path, schema, provider}`` per entry, in order.
+
+    Dataclass instances rather than dicts, because the schema types the list as
+    ``List[ConfigSourceInfo]`` and newer OmegaConf refuses plain dicts there.
+    """
+    from runlab.config.settings import ConfigSourceInfo
+
     return [
-        {"path": entry.location, "schema": entry.scheme, "provider": entry.provider}
+        ConfigSourceInfo(path=entry.location, schema=entry.scheme, provider=entry.provider)
         for entry in entries
     ]
