@@ -46,6 +46,8 @@ def _convert(value: Any, depth: int) -> Any:
         return value
     if depth >= _MAX_DEPTH:
         return _safe_repr(value)
+    if (type(value).__module__ or "").startswith("omegaconf"):
+        return to_jsonable(_omegaconf_container(value), depth + 1)
     if isinstance(value, Mapping):
         items = list(value.items())[:_MAX_ITEMS]
         return {str(k): to_jsonable(v, depth + 1) for k, v in items}
@@ -65,11 +67,6 @@ def _convert(value: Any, depth: int) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         return to_jsonable(fields, depth + 1)
-    module = type(value).__module__ or ""
-    if module.startswith("omegaconf"):
-        from omegaconf import OmegaConf  # lazy: only when the task returned a config node
-
-        return to_jsonable(OmegaConf.to_container(value, resolve=False), depth + 1)
     if hasattr(value, "tolist") and callable(value.tolist):  # numpy arrays/scalars, torch tensors
         size = getattr(value, "size", 1)
         if isinstance(size, int) and size > _MAX_ITEMS:
@@ -78,6 +75,16 @@ def _convert(value: Any, depth: int) -> Any:
     if hasattr(value, "item") and callable(value.item):
         return to_jsonable(value.item(), depth + 1)
     return _safe_repr(value)
+
+
+def _omegaconf_container(node: Any) -> Any:
+    """A config node as plain containers: resolved when it resolves, else with ``${...}`` kept."""
+    from omegaconf import OmegaConf  # lazy: only when the task returned a config node
+
+    try:
+        return OmegaConf.to_container(node, resolve=True)
+    except Exception:  # noqa: BLE001 - missing values or interpolations that need a live app
+        return OmegaConf.to_container(node, resolve=False)
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
