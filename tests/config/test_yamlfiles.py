@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import pathlib
@@ -24,6 +25,7 @@ from runlab.config.yamlfiles import (
     read_yaml_file,
 )
 from runlab.errors import ConfigLoadError
+from tests.oracle import run_oracle
 
 
 def _omegaconf_data(text: str, tmp_path: Path) -> Any:
@@ -224,3 +226,19 @@ def test_utf8_content_loads(tmp_path: Path) -> None:
     path = tmp_path / "u.yaml"
     path.write_text("名前: café ☕\n", encoding="utf-8")
     assert load_yaml_file(path) == {"名前": "café ☕"}
+
+
+@pytest.mark.oracle
+def test_scalars_resolve_like_hydras_omegaconf() -> None:
+    """hydra-core's OmegaConf (2.3) reads every scalar the same way runlab does."""
+    text = "".join(f"k{index}: {scalar}\n" for index, scalar in enumerate(SCALARS))
+    code = (
+        "import json, sys\n"
+        "from omegaconf import OmegaConf\n"
+        "data = OmegaConf.to_container(OmegaConf.create(sys.argv[1]))\n"
+        "print(json.dumps({k: [type(v).__name__, repr(v)] for k, v in data.items()}))\n"
+    )
+    finished = run_oracle(code, args=[text])
+    assert finished.returncode == 0, finished.stderr
+    ours = {k: [type(v).__name__, repr(v)] for k, v in load_yaml_text(text).items()}
+    assert ours == json.loads(finished.stdout)
