@@ -317,6 +317,80 @@ CASES: list[tuple[Any, ...]] = [
 ]
 
 
+# Logging configs checked by the policy before dictConfig: hydra-core's configure_logging vs runlab's
+# check_logging_config (snippets see ``configure`` and ``logging``; successful configs log to stderr).
+LOGGING_CASES: list[tuple[str, str]] = [
+    (
+        "logging_ordinary",
+        (
+            'configure({"version": 1, "formatters": {"s": {"format": "%(message)s"}}, "handlers": '
+            '{"h": {"class": "logging.StreamHandler", "formatter": "s", "stream": "ext://sys.stderr"}}, '
+            '"root": {"handlers": ["h"], "level": "WARNING"}, "disable_existing_loggers": False})'
+        ),
+    ),
+    (
+        "logging_dollar_style",
+        'configure({"version": 1, "formatters": {"s": {"format": "$message", "style": "$"}}})',
+    ),
+    (
+        "logging_brace_style",
+        'configure({"version": 1, "formatters": {"s": {"format": "{message}", "style": "{"}}})',
+    ),
+    (
+        "logging_formatter_factory",
+        'configure({"version": 1, "formatters": {"s": {"()": "os.system"}}})',
+    ),
+    (
+        "logging_formatter_class",
+        'configure({"version": 1, "formatters": {"s": {"class": "logging.Formatter"}}})',
+    ),
+    (
+        "logging_handler_factory",
+        'configure({"version": 1, "handlers": {"h": {"()": "os.remove"}}})',
+    ),
+    (
+        "logging_handler_class",
+        'configure({"version": 1, "handlers": {"h": {"class": "os.system"}}})',
+    ),
+    (
+        "logging_external_reference",
+        (
+            'configure({"version": 1, "handlers": {"h": {"class": "logging.StreamHandler", '
+            '"stream": "ext://os.system"}}})'
+        ),
+    ),
+    (
+        "logging_protected_reference",
+        (
+            'configure({"version": 1, "handlers": {"h": {"class": "logging.StreamHandler", '
+            '"stream": "ext://hydra._internal.utils"}}})'
+        ),
+    ),
+    (
+        "logging_filter_factory",
+        'configure({"version": 1, "filters": {"f": {"()": "builtins.eval"}}})',
+    ),
+    (
+        "logging_queue_factory",
+        (
+            'configure({"version": 1, "handlers": {"q": {"class": "logging.handlers.QueueHandler", '
+            '"queue": {"()": "queue.Queue"}}}})'
+        ),
+    ),
+    (
+        "logging_custom_configurator",
+        (
+            "saved = logging.config.dictConfigClass\n"
+            'logging.config.dictConfigClass = type("Custom", (logging.config.DictConfigurator,), {})\n'
+            "try:\n"
+            '    result = configure({"version": 1})\n'
+            "finally:\n"
+            "    logging.config.dictConfigClass = saved"
+        ),
+    ),
+]
+
+
 def describe(value: Any, depth: int = 0) -> Any:
     """A JSON-friendly, implementation-neutral description of a value."""
     from omegaconf import DictConfig, ListConfig, OmegaConf
@@ -387,7 +461,7 @@ def run_case(snippet: str, namespace: dict[str, Any], environ: dict[str, str] | 
                     "error",
                     type(error).__name__,
                     str(error),
-                    type(cause).__name__ if cause else None,
+                    [type(cause).__name__, str(cause)] if cause else None,
                 ]
         return [outcome, [[w.category.__name__, str(w.message)] for w in caught]]
     finally:
@@ -424,7 +498,17 @@ def run_all(utils: Any) -> dict[str, Any]:
         logging.getLogger("hydra.utils").disabled = False
 
 
+def run_logging(configure: Any) -> dict[str, Any]:
+    import logging.config
+
+    scope = {"configure": configure, "logging": logging}
+    return {case_id: run_case(snippet, scope) for case_id, snippet in LOGGING_CASES}
+
+
 if __name__ == "__main__":  # the oracle side: python -m tests.config.instantiate_cases
     import hydra.utils
+    from hydra._internal.logging_config import configure_logging
 
-    print(json.dumps(run_all(hydra.utils)))
+    print(
+        json.dumps({"instantiate": run_all(hydra.utils), "logging": run_logging(configure_logging)})
+    )

@@ -25,9 +25,7 @@ from tests.config import instantiate_cases
 pytestmark = pytest.mark.oracle
 
 _ORACLE_CODE = (
-    "import json, hydra.utils\n"
-    "from tests.config import instantiate_cases as cases\n"
-    "print(json.dumps(cases.run_all(hydra.utils)))\n"
+    "import runpy\nrunpy.run_module('tests.config.instantiate_cases', run_name='__main__')\n"
 )
 _CLEAN_ENV = (
     "HYDRA_INSTANTIATE_ALLOWLIST_OVERRIDE",
@@ -47,11 +45,16 @@ def oracle_results() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def runlab_results() -> dict[str, Any]:
     import runlab.utils
+    from runlab.config.targets import check_logging_config
 
     with pytest.MonkeyPatch.context() as patch:
         for name in _CLEAN_ENV:
             patch.delenv(name, raising=False)
-        results = instantiate_cases.run_all(runlab.utils)
+        results = {
+            "instantiate": instantiate_cases.run_all(runlab.utils),
+            # the policy check is what is compared; dictConfig itself would reset pytest's handlers
+            "logging": instantiate_cases.run_logging(check_logging_config),
+        }
     # the same JSON round trip as the oracle's output, so tuples and lists compare alike
     described: dict[str, Any] = json.loads(json.dumps(results))
     return described
@@ -64,11 +67,23 @@ def test_the_suite_is_broad_and_ids_are_unique() -> None:
 
 
 def test_oracle_ran_every_case(oracle_results: dict[str, Any]) -> None:
-    assert sorted(oracle_results) == sorted(case[0] for case in instantiate_cases.CASES)
+    assert sorted(oracle_results["instantiate"]) == sorted(
+        case[0] for case in instantiate_cases.CASES
+    )
+    assert sorted(oracle_results["logging"]) == sorted(
+        case[0] for case in instantiate_cases.LOGGING_CASES
+    )
 
 
 @pytest.mark.parametrize("case_id", [case[0] for case in instantiate_cases.CASES])
 def test_same_outcome_as_hydra(
     case_id: str, oracle_results: dict[str, Any], runlab_results: dict[str, Any]
 ) -> None:
-    assert runlab_results[case_id] == oracle_results[case_id]
+    assert runlab_results["instantiate"][case_id] == oracle_results["instantiate"][case_id]
+
+
+@pytest.mark.parametrize("case_id", [case[0] for case in instantiate_cases.LOGGING_CASES])
+def test_same_logging_policy_as_hydra(
+    case_id: str, oracle_results: dict[str, Any], runlab_results: dict[str, Any]
+) -> None:
+    assert runlab_results["logging"][case_id] == oracle_results["logging"][case_id]
