@@ -82,13 +82,21 @@ def test_builtin_options_shadow_user_files_of_the_same_name(repo: ConfigReposito
     assert repo.get_group_options("hydra/job_logging") == ["custom", "default", "disabled", "none", "stdout"]
 
 
-def test_list_groups_recursively_skips_groups_without_configs(repo: ConfigRepository) -> None:
-    groups = repo.list_groups()
+def test_list_groups_names_the_direct_sub_groups(repo: ConfigRepository) -> None:
+    assert repo.list_groups() == ["db", "empty_group", "hydra", "schema", "server"]
+    assert repo.list_groups("server") == ["db"]
+    assert repo.list_groups("hydra/sweeper") == ["sampler"]
+    assert repo.list_groups("db") == []
+
+
+def test_list_all_groups_recursively_skips_groups_without_configs(repo: ConfigRepository) -> None:
+    groups = repo.list_all_groups()
     assert [g for g in groups if not g.startswith("hydra")] == [
         "db", "empty_group/sub", "schema", "server", "server/db",
     ]
     assert "empty_group" not in groups
     assert "hydra/sweeper/sampler" in groups
+    assert repo.list_all_groups("server") == ["server/db"]
 
 
 def test_describe_search_path_leaves_out_the_schema(repo: ConfigRepository) -> None:

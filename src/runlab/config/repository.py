@@ -82,16 +82,20 @@ class ConfigRepository:
         return sorted(options)
 
     def list_groups(self, parent: str = "") -> list[str]:
-        """Every group below ``parent`` (recursively, as ``a/b`` paths) that holds a config.
+        """Names of the groups directly below ``parent`` (Hydra's ``ConfigLoader.list_groups``)."""
+        return self.get_group_options(parent, ObjectType.GROUP)
+
+    def list_all_groups(self, parent: str = "") -> list[str]:
+        """Every group below ``parent``, recursively as ``a/b`` paths, that holds a config.
 
         This is what ``--help`` lists as config groups; a group with only sub-groups is skipped.
         """
         found: list[str] = []
-        for name in self.get_group_options(parent, ObjectType.GROUP):
+        for name in self.list_groups(parent):
             group = f"{parent}/{name}" if parent else name
             if self.get_group_options(group, ObjectType.CONFIG):
                 found.append(group)
-            found.extend(self.list_groups(group))
+            found.extend(self.list_all_groups(group))
         return sorted(found)
 
     def get_schema_source(self) -> ConfigSource:
