@@ -220,6 +220,54 @@ CASES: list[tuple[Any, ...]] = [
         ),
     ),
     ("unexpected_kwarg", 'call({"_target_": f"{T}.add", "a": 1, "b": 2, "c": 3})'),
+    # --- edges ---------------------------------------------------------------------------------------
+    ("target_null", 'instantiate({"_target_": None, "a": 1})'),
+    (
+        "target_interpolated",
+        'call(OmegaConf.create({"fn": f"{T}.add", "node": {"_target_": "${fn}", "a": 1, "b": 2}}).node)',
+    ),
+    ("args_mapping", 'call({"_target_": f"{T}.echo", "_args_": {"a": 1}})'),
+    ("args_string", 'call({"_target_": f"{T}.echo", "_args_": "ab"})'),
+    ("args_given_as_kwarg", 'call({"_target_": f"{T}.echo", "_args_": [1]}, _args_=[2, 3])'),
+    ("args_missing_item", 'call({"_target_": f"{T}.echo", "_args_": [1, "???"]})'),
+    (
+        "args_not_recursive",
+        'call({"_target_": f"{T}.echo", "_recursive_": False, "_args_": [{"_target_": f"{T}.Foo"}]})',
+    ),
+    (
+        "args_converted_all",
+        'call({"_target_": f"{T}.echo", "_convert_": "all", "_args_": [{"a": 1}, [2]]})',
+    ),
+    (
+        "partial_only_applies_to_top",
+        'instantiate({"_target_": f"{T}.echo", "x": {"_target_": f"{T}.add", "a": 1, "b": 2}}, _partial_=True)',
+    ),
+    (
+        "partial_false_on_child",
+        'instantiate({"_target_": f"{T}.echo", "_partial_": True, "x": {"_target_": f"{T}.Foo", "_partial_": False}})',
+    ),
+    ("object_kwarg_at_call", 'call({"_target_": f"{T}.identity"}, x=M.Record(1, k=2))'),
+    (
+        "list_of_plain_dicts_none",
+        'call({"_target_": f"{T}.echo", "lst": [{"a": 1}, {"b": {"_target_": f"{T}.Foo"}}]})',
+    ),
+    (
+        "nested_dict_convert_object_structured",
+        'call({"_target_": f"{T}.echo", "_convert_": "object"}, bar=M.Bar())',
+    ),
+    ("int_key_kwargs", 'call(OmegaConf.create({"_target_": f"{T}.echo", 1: "x"}))'),
+    ("dataclass_kwarg_with_target", 'call({"_target_": f"{T}.identity"}, x=M.FooTarget(x=3))'),
+    (
+        "kwargs_only_config_keys_flags",
+        'instantiate({"_target_": f"{T}.echo", "_convert_": "all", "d": {"a": 1}}, _convert_="none")',
+    ),
+    (
+        "recursive_false_top_keeps_child_configs",
+        'instantiate({"_target_": f"{T}.Trainer", "_recursive_": False, "optimizer": {"_target_": f"{T}.Optimizer", "algo": "a", "lr": 1}, "dataset": {"x": 1}}).optimizer',
+    ),
+    ("empty_dict", "instantiate({})"),
+    ("empty_list", "instantiate([])"),
+    ("list_with_none", "instantiate([None, 1])"),
     # --- dotpath lookup helpers --------------------------------------------------------------------
     ("get_class", 'get_class(f"{T}.Optimizer")'),
     ("get_class_of_function", 'get_class(f"{T}.add")'),

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from omegaconf import DictConfig, ListConfig, MissingMandatoryValue, OmegaConf
+from omegaconf.errors import InterpolationKeyError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:  # the targets are named ``tests.config....`` in configs
@@ -223,3 +224,9 @@ def test_hydra_internal_module_path_aliases() -> None:
     assert _instantiate2._Keys.PARTIAL.value == "_partial_"
     with pytest.raises(InstantiationException, match="Reference 'runlab._internal"):
         instantiate({"_target_": "runlab._internal.instantiate._instantiate2.instantiate"})
+
+
+def test_unresolvable_interpolations_are_not_wrapped() -> None:
+    # OmegaConf's own error (its text differs between OmegaConf 2.3 and 2.4, so not in the oracle suite)
+    with pytest.raises(InterpolationKeyError, match="Interpolation key 'nope' not found"):
+        call({"_target_": f"{T}.echo", "a": "${nope}"})
