@@ -325,10 +325,48 @@ GRAMMAR_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "tag": tag,
 }
 _AVAILABLE = ",".join(sorted(GRAMMAR_FUNCTIONS))
-_SIGNATURES: dict[str, Any] = {}
+# Parameter names in order ("*args" first when variadic) and how many leading ones are required.
+_PARAMETERS: dict[str, tuple[tuple[str, ...], int]] = {
+    "int": (("*args", "value"), 0),
+    "float": (("*args", "value"), 0),
+    "str": (("*args", "value"), 0),
+    "bool": (("*args", "value"), 0),
+    "choice": (("*args",), 0),
+    "tag": (("*args", "sweep"), 0),
+    "shuffle": (("*args", "sweep", "list"), 0),
+    "sort": (("*args", "sweep", "list", "reverse"), 0),
+    "range": (("start", "stop", "step"), 1),
+    "interval": (("start", "end"), 2),
+    "glob": (("include", "exclude"), 1),
+}
 
 
-def _check_types(name: str, arguments: dict[str, Any], var_positional: str | None) -> None:
+def _bind(name: str, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Arguments by parameter name, in parameter order (what ``inspect.Signature.bind`` gives).
+
+    Calls that bind cleanly are bound here (the common case, and cheap); any other call is handed
+    to ``inspect`` so the TypeError reads exactly like Python's (and Hydra's).
+    """
+    params, required = _PARAMETERS[name]
+    bound: dict[str, Any] | None = None
+    if params[0] == "*args":
+        if all(k in params[1:] for k in kwargs):
+            bound = {"args": tuple(args)} if args else {}
+            bound.update((p, kwargs[p]) for p in params[1:] if p in kwargs)
+    elif len(args) <= len(params):
+        positional = dict(zip(params, args))
+        if all(k in params and k not in positional for k in kwargs):
+            positional.update(kwargs)
+            if all(p in positional for p in params[:required]):
+                bound = {p: positional[p] for p in params if p in positional}
+    if bound is None:
+        import inspect
+
+        bound = dict(inspect.signature(GRAMMAR_FUNCTIONS[name]).bind(*args, **kwargs).arguments)
+    return bound
+
+
+def _check_types(name: str, arguments: dict[str, Any], var_positional: str) -> None:
     types = _PARAMETER_TYPES[name]
     for param, value in arguments.items():
         expected = types[param]
@@ -355,15 +393,9 @@ def call_function(name: str, args: list[Any], kwargs: dict[str, Any], text: str)
         # Only top-level quoted arguments are unquoted (a quoted string inside a list stays quoted).
         args = [a.text if isinstance(a, QuotedString) else a for a in args]
         kwargs = {k: v.text if isinstance(v, QuotedString) else v for k, v in kwargs.items()}
-        signature = _SIGNATURES.get(name)
-        if signature is None:
-            import inspect
-
-            signature = _SIGNATURES[name] = inspect.signature(function)
-        bound = signature.bind(*args, **kwargs)
-        var_positional = "args" if "args" in signature.parameters else None
-        _check_types(name, bound.arguments, var_positional)
-        return function(*bound.args, **bound.kwargs)
+        arguments = _bind(name, args, kwargs)
+        _check_types(name, arguments, "args")
+        return function(*args, **kwargs)
     except Exception as error:
         raise GrammarFunctionError(
             f"{type(error).__name__} while evaluating '{text}': {error}"

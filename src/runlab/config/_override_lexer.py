@@ -1,13 +1,13 @@
 """Tokens of the override grammar, with Hydra 1.3's lexing rules (spec §3.2-3.3).
 
-Hydra's lexer takes the *longest* token at each position (ties go to the rule listed first).  Python's
-regex alternation takes the first alternative that matches instead, so the alternatives below are
-ordered to give the same answer:
+Hydra's lexer takes the *longest* token at each position (ties go to the rule listed first).  Here the
+first character picks the few tokens that can start with it, and a small regex per character class
+gives the same answer as longest-match:
 
-* tokens that may start with blanks (``,`` ``(`` ``)`` ``]`` ``}`` ``:`` ``=`` absorb the blanks around
-  them) come before plain whitespace;
-* numbers come before the single ``+ - .`` characters, an interpolation before a lone ``$``, an escape
-  sequence before a lone ``\\``;
+* blanks are whitespace unless one of ``,`` ``(`` ``)`` ``]`` ``}`` ``:`` ``=`` follows, which then
+  absorbs them (and ``, ( : =`` absorb the blanks after them too);
+* ``+ - .`` start a float or an int when they can, else they are single characters; likewise
+  ``$`` starts an interpolation ``${...}`` and ``\\`` an escape sequence when they can;
 * words are matched as one identifier and classified afterwards: ``true``/``null``/``inf`` are keywords
   only when the whole word is (``trueish`` stays an identifier), exactly as longest-match gives.
 
@@ -82,31 +82,32 @@ FLOAT_PATTERN = (
     rf"[+-]?(?:{_POINT_FLOAT}(?:{_EXPONENT})?|{_UINT}{_EXPONENT})|[+-](?:[iI][nN][fF]|[nN][aA][nN])"
 )
 INT_PATTERN = rf"[+-]?{_UINT}"
-_QUOTED_BODY = r"(?:(?:\\\\)*|[\s\S]*?[^\\](?:\\\\)*)"
 
-_VALUE_TOKEN = re.compile(
-    "|".join(
-        (
-            r"([ \t]*,[ \t]*)",  # COMMA
-            r"([ \t]*\([ \t]*)",  # POPEN
-            r"([ \t]*\))",  # PCLOSE
-            r"([ \t]*\])",  # BRACKET_CLOSE
-            r"([ \t]*\})",  # BRACE_CLOSE
-            r"([ \t]*:[ \t]*)",  # COLON
-            r"([ \t]*=[ \t]*)",  # EQUAL
-            r"([ \t]+)",  # WS
-            r"(\[[ \t]*)",  # BRACKET_OPEN
-            r"(\{[ \t]*)",  # BRACE_OPEN
-            rf"({FLOAT_PATTERN})",  # FLOAT
-            rf"({INT_PATTERN})",  # INT
-            r"([a-zA-Z_][a-zA-Z0-9_-]*)",  # ID (BOOL / NULL / inf / nan classified below)
-            r"(\$\{[^}]+\})",  # INTERPOLATION
-            r"((?:\\[\\()\[\]{}:=, \t])+)",  # ESC
-            r"([/\-\\+.$%*@?|])",  # UNQUOTED_CHAR
-            rf"('{_QUOTED_BODY}'|\"{_QUOTED_BODY}\")",  # QUOTED
-        )
-    )
-)
+# The value-mode lexer dispatches on the first character: each entry is (pattern, kinds) where the
+# pattern's capturing groups map to ``kinds``; no group matching means the fallback kind ``kinds[-1]``.
+_BLANK_LED = re.compile(r"[ \t]*(?:(,)[ \t]*|(\()[ \t]*|(\))|(\])|(\})|(:)[ \t]*|(=)[ \t]*)?")
+_BLANK_LED_KINDS: tuple[int, ...] = (0, COMMA, POPEN, PCLOSE, BRACKET_CLOSE, BRACE_CLOSE, COLON, EQUAL, WS)
+_NUMBER = re.compile(rf"({FLOAT_PATTERN})|({INT_PATTERN})|[\s\S]")
+_NUMBER_KINDS: tuple[int, ...] = (0, FLOAT, INT, UNQUOTED_CHAR)
+_WORD = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]*")
+_DOLLAR = re.compile(r"(\$\{[^}]+\})|\$")
+_DOLLAR_KINDS: tuple[int, ...] = (0, INTERPOLATION, UNQUOTED_CHAR)
+_BACKSLASH = re.compile(r"((?:\\[\\()\[\]{}:=, \t])+)|\\")
+_BACKSLASH_KINDS: tuple[int, ...] = (0, ESC, UNQUOTED_CHAR)
+_QUOTED_BODY = r"(?:(?:\\\\)*|[\s\S]*?[^\\](?:\\\\)*)"
+_QUOTED = {"'": re.compile(rf"'{_QUOTED_BODY}'"), '"': re.compile(rf'"{_QUOTED_BODY}"')}
+_OPENING = {
+    "[": (re.compile(r"\[[ \t]*"), BRACKET_OPEN),
+    "{": (re.compile(r"\{[ \t]*"), BRACE_OPEN),
+    "(": (re.compile(r"\([ \t]*"), POPEN),
+    ",": (re.compile(r",[ \t]*"), COMMA),
+    ":": (re.compile(r":[ \t]*"), COLON),
+    "=": (re.compile(r"=[ \t]*"), EQUAL),
+}
+_SINGLE_CHAR = {")": PCLOSE, "]": BRACKET_CLOSE, "}": BRACE_CLOSE}
+_SINGLE_CHAR.update(dict.fromkeys("/%*@?|", UNQUOTED_CHAR))
+_WORD_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_NUMBER_START = frozenset("0123456789+-.")
 
 _KEYWORDS = {"true": BOOL, "false": BOOL, "null": NULL, "inf": FLOAT, "nan": FLOAT}
 
@@ -131,17 +132,49 @@ def tokenize_value(text: str, pos: int) -> list[Token]:
     """All value-mode tokens of ``text[pos:]``, ending with an EOF token."""
     tokens: list[Token] = []
     append = tokens.append
-    match = _VALUE_TOKEN.match
     end = len(text)
+    single_char, opening, keywords = _SINGLE_CHAR, _OPENING, _KEYWORDS
     while pos < end:
-        m = match(text, pos)
-        if m is None:
+        char = text[pos]
+        if char in _WORD_START:
+            m = _WORD.match(text, pos)
+            assert m is not None
+            word = m.group()
+            append((keywords.get(word.lower(), ID), word, pos))
+            pos = m.end()
+            continue
+        kind = single_char.get(char)
+        if kind is not None:
+            append((kind, char, pos))
+            pos += 1
+            continue
+        if char in _NUMBER_START:
+            pattern, kinds = _NUMBER, _NUMBER_KINDS
+        elif char in opening:
+            pattern, kind = opening[char]
+            m = pattern.match(text, pos)
+            assert m is not None
+            append((kind, m.group(), pos))
+            pos = m.end()
+            continue
+        elif char == " " or char == "\t":
+            pattern, kinds = _BLANK_LED, _BLANK_LED_KINDS
+        elif char == "$":
+            pattern, kinds = _DOLLAR, _DOLLAR_KINDS
+        elif char == "\\":
+            pattern, kinds = _BACKSLASH, _BACKSLASH_KINDS
+        elif char in _QUOTED:
+            m = _QUOTED[char].match(text, pos)
+            if m is None:
+                raise LexError(pos)
+            append((QUOTED, m.group(), pos))
+            pos = m.end()
+            continue
+        else:
             raise LexError(pos)
-        kind = m.lastindex
-        token_text = m.group()
-        if kind == ID:
-            kind = _KEYWORDS.get(token_text.lower(), ID)
-        append((kind, token_text, pos))  # type: ignore[arg-type]
+        m = pattern.match(text, pos)
+        assert m is not None
+        append((kinds[m.lastindex or -1], m.group(), pos))
         pos = m.end()
     append((EOF, "", end))
     return tokens

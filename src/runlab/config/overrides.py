@@ -256,16 +256,17 @@ def _error(text: str, detail: str) -> OverrideParseException:
 
 
 def _syntax_error(text: str, position: int, expected: str) -> OverrideParseException:
-    """Say what was expected at ``position`` and point at it under the override text."""
-    if position >= len(text):
-        found = "end of input"
-    else:
-        found = repr(text[position])
-    detail = (
-        f"Expected {expected} at column {position + 1}, found {found}:\n"
-        f"    {text}\n    {' ' * _display_width(text[:position])}^"
+    """Say what was expected at ``position`` and what was found there."""
+    found = "end of input" if position >= len(text) else repr(text[position])
+    return _pointed_error(
+        text, position, f"Expected {expected} at column {position + 1}, found {found}"
     )
-    return _error(text, detail)
+
+
+def _pointed_error(text: str, position: int, sentence: str) -> OverrideParseException:
+    """``sentence``, then the override with a caret under ``position``."""
+    caret = " " * _display_width(text[:position]) + "^"
+    return _error(text, f"{sentence}:\n    {text}\n    {caret}")
 
 
 def _display_width(prefix: str) -> int:
@@ -314,11 +315,14 @@ def _parse(text: str) -> Override:
         override_type, pos = OverrideType.ADD, 1
     else:
         override_type, pos = OverrideType.CHANGE, 0
+    start_of_key = pos
     key_or_group, package, pos = _parse_key(text, pos)
     if pos == len(text) and override_type is OverrideType.DEL:
         return Override(override_type, key_or_group, None, None, package, text)
     if not text.startswith("=", pos):
         expected = "'@' or '='" if package is None else "'='"
+        if pos == start_of_key:
+            expected = "a key, '@' or '='"
         if override_type is OverrideType.DEL:
             expected += " or end of input"
         raise _syntax_error(text, pos, expected)
@@ -423,9 +427,16 @@ def _parse_value(text: str, pos: int) -> Any:
     try:
         tokens = lex.tokenize_value(text, pos)
     except lex.LexError as error:
-        raise _syntax_error(
-            text, error.position, "a value character (quote other characters)"
-        ) from None
+        char, column = text[error.position], error.position + 1
+        if char in "'\"":
+            sentence = (
+                f"Unterminated quoted string: no closing {char} for the one at column {column}"
+            )
+        else:
+            sentence = (
+                f"Unexpected character {char!r} at column {column} (allowed in quoted values only)"
+            )
+        raise _pointed_error(text, error.position, sentence) from None
     parser = _ValueParser(text, tokens)
     value = parser.value()
     if parser.kind() != lex.EOF:
