@@ -98,12 +98,27 @@ def _group_lister(master: Composed) -> Callable[[str], list[str]]:
 
 
 def _job_composer(master: Composed) -> Callable[[Sequence[str]], DictConfig]:
+    """Full composition per job, behind the template fast path (``RUNLAB_SWEEP_FAST_COMPOSE=0``
+    turns the fast path off, e.g. to rule it out while debugging)."""
     from runlab.config.compose import compose_sweep_job
+    from runlab.runtime.sweep_compose import JobComposer
 
     def compose_job(overrides: Sequence[str]) -> DictConfig:
         return compose_sweep_job(master, list(overrides)).config
 
-    return compose_job
+    if os.environ.get("RUNLAB_SWEEP_FAST_COMPOSE", "1") == "0":
+        return compose_job
+    repository: Any = None
+
+    def is_group(key: str) -> bool:
+        nonlocal repository
+        if repository is None:
+            from runlab.config.repository import ConfigRepository
+
+            repository = ConfigRepository(master.search_path)
+        return bool(repository.group_exists(key))
+
+    return JobComposer(compose_job, is_group)
 
 
 def run_app_sweep(app: Any) -> int:

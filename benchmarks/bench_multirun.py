@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Multirun overhead: runlab's basic and process launchers, side by side with hydra-core.
+
+Scenarios (each a real ``python app.py -m ...`` subprocess, so start-up is included and then removed):
+
+* per-job overhead of 10 / 100 / 1,000 no-op jobs with the basic launcher
+  (``(T(N) - T(1)) / (N - 1)``; target <= 5 ms/job); hydra-core in the oracle env for comparison;
+* the process launcher on 1,000 no-op jobs (target: total <= 2x the basic launcher's);
+* 20 CPU-bound jobs of ~0.5 s (target: processes >= 1.8x faster than basic on 2 cores);
+* peak memory (max RSS of the sweep process) against the number of jobs.
+
+Usage: ``python benchmarks/bench_multirun.py [--quick] [--no-hydra] [--hydra-max N]``.
+``--quick`` uses 10/100 jobs and 8 CPU-bound jobs.  Results are printed as a table plus ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIM = ROOT / "tests" / "hydra_shim"
+ORACLE = Path(os.environ.get("RUNLAB_ORACLE_PYTHON") or ROOT / ".venv-oracle" / "bin" / "python")
+
+APP = """
+import hydra
+
+
+@hydra.main(version_base="1.3", config_path="conf", config_name="config")
+def main(cfg):
+    if cfg.work > 0:
+        deadline = __import__("time").process_time() + cfg.work
+        x = 0
+        while __import__("time").process_time() < deadline:
+            x += 1
+    return cfg.n
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+CONFIG = """
+n: 0
+work: 0.0
+model:
+  lr: 0.1
+  layers: 4
+data:
+  path: /tmp/data
+  batch: 32
+"""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    seconds: float
+    max_rss_kb: int
+    returncode: int
+
+
+def _write_app(root: Path) -> None:
+    (root / "conf").mkdir(parents=True, exist_ok=True)
+    (root / "conf" / "config.yaml").write_text(CONFIG)
+    (root / "app.py").write_text(APP)
+
+
+def _env(runlab: bool) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_", "PYTHONPATH"))
+    }
+    if runlab:
+        env["PYTHONPATH"] = str(SHIM)
+        env["RUNLAB_PROGRESS"] = "off"
+    return env
+
+
+def run_sweep(root: Path, python: str, runlab: bool, jobs: int, *extra: str) -> Measurement:
+    sweep = root / "sweeps" / f"{time.monotonic_ns()}"
+    args = [python, "app.py", "-m", f"n=range(0,{jobs})", f"hydra.sweep.dir={sweep}", *extra]
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        args, cwd=root, env=_env(runlab), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    assert proc.stderr is not None
+    stderr = proc.stderr.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.stderr.write(stderr.decode(errors="replace"))
+    shutil.rmtree(sweep, ignore_errors=True)
+    return Measurement(elapsed, int(usage.ru_maxrss), code)
+
+
+def per_job_ms(
+    root: Path, python: str, runlab: bool, jobs: int, *extra: str
+) -> tuple[float, Measurement]:
+    base = min(run_sweep(root, python, runlab, 1, *extra).seconds for _ in range(2))
+    big = run_sweep(root, python, runlab, jobs, *extra)
+    return (big.seconds - base) / (jobs - 1) * 1000, big
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sweeps")
+    parser.add_argument("--no-hydra", action="store_true", help="skip hydra-core")
+    parser.add_argument(
+        "--hydra-max", type=int, default=100, help="largest sweep run under hydra-core"
+    )
+    options = parser.parse_args(argv)
+    sizes = [10, 100] if options.quick else [10, 100, 1000]
+    cpu_jobs = 8 if options.quick else 20
+    have_hydra = not options.no_hydra and ORACLE.exists()
+    root = Path(tempfile.mkdtemp(prefix="bench-multirun-"))
+    try:
+        _write_app(root)
+        print(f"{'scenario':<44}{'total s':>10}{'ms/job':>10}{'max RSS MB':>12}")
+        basic_totals: dict[int, float] = {}
+        for n in sizes:
+            ms, m = per_job_ms(root, sys.executable, True, n)
+            basic_totals[n] = m.seconds
+            print(
+                f"{f'runlab basic, {n} no-op jobs':<44}{m.seconds:>10.2f}{ms:>10.2f}{m.max_rss_kb / 1024:>12.1f}"
+            )
+            if have_hydra and n <= options.hydra_max:
+                hms, hm = per_job_ms(root, str(ORACLE), False, n)
+                print(
+                    f"{f'hydra-core basic, {n} no-op jobs':<44}{hm.seconds:>10.2f}{hms:>10.2f}"
+                    f"{hm.max_rss_kb / 1024:>12.1f}   (runlab/hydra per job: {ms / hms:.2f})"
+                )
+        n = sizes[-1]
+        proc_extra = ("hydra/launcher=processes",)
+        pm = run_sweep(root, sys.executable, True, n, *proc_extra)
+        print(
+            f"{f'runlab processes, {n} no-op jobs':<44}{pm.seconds:>10.2f}{'':>10}{pm.max_rss_kb / 1024:>12.1f}"
+            f"   (processes/basic total: {pm.seconds / basic_totals[n]:.2f}, target <= 2)"
+        )
+        work = ("work=0.5",)
+        b = run_sweep(root, sys.executable, True, cpu_jobs, *work)
+        p = run_sweep(
+            root,
+            sys.executable,
+            True,
+            cpu_jobs,
+            *work,
+            "hydra/launcher=processes",
+            "hydra.launcher.n_jobs=2",
+        )
+        print(f"{f'runlab basic, {cpu_jobs} x 0.5 s CPU jobs':<44}{b.seconds:>10.2f}")
+        print(
+            f"{f'runlab processes (2), {cpu_jobs} x 0.5 s CPU':<44}{p.seconds:>10.2f}"
+            f"   (speed-up: {b.seconds / p.seconds:.2f}x, target >= 1.8 on 2 cores; cores here: {os.cpu_count()})"
+        )
+        print("peak memory vs jobs (runlab basic):")
+        for n in sizes:
+            m = run_sweep(root, sys.executable, True, n)
+            print(f"  {n:>6} jobs: {m.max_rss_kb / 1024:.1f} MB")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,178 @@
+"""Composing the jobs of a sweep without recomposing what does not change between them.
+
+In a typical sweep most jobs differ from each other only in a few plain values (``lr=0.1`` vs
+``lr=0.01``).  Recomposing each job from the defaults list is the dominant per-job cost, so
+:class:`JobComposer` composes the first job fully, keeps a pristine copy as a *template*, and builds
+each later job whose differences are plain value changes by copying the template and applying just
+those overrides (with the composition's own ``apply_value_overrides``) plus the two ``hydra`` fields
+derived from the override list.
+
+The fast path is taken only when it provably gives the same config as a full composition:
+
+* same number of overrides with the same key elements, in the same order, as the template's;
+* every override that differs is a ``k=v`` / ``+k=v`` with a scalar value, on a key that is not a
+  config group, outside ``hydra.``, and with no other override of the job on the same key, a parent
+  or a child of it (so application order cannot matter).
+
+Anything else -- group changes, deletions, containers, overlapping keys -- and any error on the fast
+path falls back to the full composition, which also produces the exact error message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from omegaconf import DictConfig
+
+    from runlab.config.overrides import Override
+
+__all__ = ["JobComposer"]
+
+
+_MAX_TEMPLATES = 64
+
+
+class JobComposer:
+    """``compose(overrides) -> job config`` with a template fast path (see the module docstring).
+
+    One template is kept per *shape* of override list: the overrides that are not plain value
+    changes (group choices, deletions, containers) must be identical, plain value changes only need
+    the same key.  So a sweep over ``db=a,b lr=1,2,3`` composes twice (once per ``db``) and copies
+    for the rest.
+    """
+
+    def __init__(
+        self,
+        compose_full: Callable[[Sequence[str]], DictConfig],
+        is_group: Callable[[str], bool],
+    ) -> None:
+        self._compose_full = compose_full
+        self._is_group = is_group
+        self._parsed: dict[str, Override] = {}
+        self._plain: dict[str, bool] = {}
+        self._templates: dict[tuple[str, ...], tuple[bytes, tuple[Override, ...]]] = {}
+        self._group_cache: dict[str, bool] = {}
+        self.fast = 0
+        self.full = 0
+
+    def __call__(self, overrides: Sequence[str]) -> DictConfig:
+        parsed = self._parse_all(overrides)
+        shape = self._shape(parsed) if parsed is not None else None
+        if parsed is not None and shape is not None and shape in self._templates:
+            template, template_overrides = self._templates[shape]
+            changed = self._changed_overrides(parsed, template_overrides)
+            if changed is not None:
+                config = self._from_template(template, parsed, changed)
+                if config is not None:
+                    self.fast += 1
+                    return config
+        config = self._compose_full(overrides)
+        self.full += 1
+        if (
+            shape is not None
+            and parsed is not None
+            and shape not in self._templates
+            and len(self._templates) < _MAX_TEMPLATES
+        ):
+            # Kept pickled: unpickling is several times faster than deep-copying a DictConfig.
+            data = pickle.dumps(config, protocol=pickle.HIGHEST_PROTOCOL)
+            self._templates[shape] = (data, tuple(parsed))
+        return config
+
+    # -- parsing (each distinct override string is parsed once per sweep) ---------------------
+    def _parse_all(self, overrides: Sequence[str]) -> list[Override] | None:
+        from runlab.config.overrides import parse_override
+
+        parsed = []
+        for text in overrides:
+            override = self._parsed.get(text)
+            if override is None:
+                try:
+                    override = parse_override(text)
+                except Exception:  # noqa: BLE001 - the full composition reports it properly
+                    return None
+                self._parsed[text] = override
+            parsed.append(override)
+        return parsed
+
+    def _is_group_key(self, key: str) -> bool:
+        known = self._group_cache.get(key)
+        if known is None:
+            known = self._group_cache[key] = bool(self._is_group(key))
+        return known
+
+    # -- eligibility --------------------------------------------------------------------------
+    def _plain_value_change(self, override: Override) -> bool:
+        from runlab.config.overrides import OverrideType, ValueType
+
+        text = override.input_line or ""
+        known = self._plain.get(text)
+        if known is None:
+            known = self._plain[text] = (
+                override.type in (OverrideType.CHANGE, OverrideType.ADD)
+                and override.value_type == ValueType.ELEMENT
+                and override.package is None
+                and not override.is_hydra_override()
+                and not isinstance(override.value(), (dict, list))
+                and not self._is_group_key(override.key_or_group)
+            )
+        return known
+
+    def _shape(self, parsed: list[Override]) -> tuple[str, ...]:
+        return tuple(
+            "=" + o.get_key_element() if self._plain_value_change(o) else "!" + (o.input_line or "")
+            for o in parsed
+        )
+
+    @staticmethod
+    def _changed_overrides(
+        parsed: list[Override], template: tuple[Override, ...]
+    ) -> list[Override] | None:
+        changed = [m for m, t in zip(parsed, template) if m.input_line != t.input_line or m != t]
+        keys = [o.key_or_group for o in parsed]
+        for override in changed:
+            key = override.key_or_group
+            related = [
+                k for k in keys if k == key or k.startswith(key + ".") or key.startswith(k + ".")
+            ]
+            if len(related) != 1:
+                return None
+        return changed
+
+    # -- building -----------------------------------------------------------------------------
+    @staticmethod
+    def _from_template(
+        template: bytes, parsed: list[Override], changed: list[Override]
+    ) -> DictConfig | None:
+        from omegaconf import open_dict, read_write
+
+        from runlab.config._value_overrides import apply_value_overrides
+        from runlab.config.compose import override_dirname
+        from runlab.config.overrides import OverrideType
+
+        config: DictConfig = pickle.loads(template)
+        # ``+k=v`` added the key in the template already; on the copy it is a replacement.
+        as_changes = [
+            dataclasses.replace(o, type=OverrideType.FORCE_ADD) if o.type == OverrideType.ADD else o
+            for o in changed
+        ]
+        try:
+            apply_value_overrides(config, as_changes)
+        except Exception:  # noqa: BLE001 - the full composition gives the exact error (or succeeds)
+            return None
+        task = [o for o in parsed if not o.is_hydra_override()]
+        hydra = config.hydra
+        with read_write(hydra), open_dict(hydra):
+            hydra.overrides.task = [o.input_line or "" for o in task]
+            settings = hydra.job.config.override_dirname
+            hydra.job.override_dirname = override_dirname(
+                task,
+                kv_sep=settings.kv_sep,
+                item_sep=settings.item_sep,
+                exclude_keys=list(settings.exclude_keys),
+            )
+        return config

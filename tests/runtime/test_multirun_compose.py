@@ -1,0 +1,106 @@
+"""The template fast path for sweep jobs gives exactly the config a full composition gives."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+
+from runlab.config.compose import ComposeContext, Composed, compose_config, compose_sweep_job
+from runlab.config.repository import ConfigRepository
+from runlab.config.searchpath import create_search_path
+from runlab.errors import ConfigCompositionException
+from runlab.plugins.grid import expand_sweep
+from runlab.runtime.sweep_compose import JobComposer
+from runlab.types import RunMode
+
+CONFIG = """
+defaults:
+  - db: mysql
+  - _self_
+lr: 0.1
+name: exp
+nested:
+  depth: 2
+  tags: [a, b]
+typed: ${nested.depth}
+"""
+
+
+@pytest.fixture
+def conf_dir(tmp_path: Path) -> Path:
+    conf = tmp_path / "conf"
+    (conf / "db").mkdir(parents=True)
+    (conf / "config.yaml").write_text(CONFIG)
+    (conf / "db" / "mysql.yaml").write_text("driver: mysql\nport: 3306\n")
+    (conf / "db" / "postgresql.yaml").write_text("driver: pg\nport: 5432\n")
+    return conf
+
+
+def master_for(conf: Path, overrides: list[str]) -> Composed:
+    context = ComposeContext(
+        job_name="app", version_base="1.3", cwd=os.getcwd(), config_name="config"
+    )
+    return compose_config(
+        search_path=create_search_path(str(conf)).entries,
+        config_name="config",
+        overrides=[*overrides, "hydra.mode=MULTIRUN"],
+        run_mode=RunMode.MULTIRUN,
+        context=context,
+    )
+
+
+def composer_for(master: Composed) -> JobComposer:
+    repository = ConfigRepository(master.search_path)
+    return JobComposer(lambda o: compose_sweep_job(master, list(o)).config, repository.group_exists)
+
+
+SWEEPS = [
+    (["lr=0.1,0.2,0.3"], 2),
+    (["lr=range(0,1,0.25)", "name=x,y"], 7),
+    (["db=mysql,postgresql", "lr=1,2"], 2),  # one template per db choice
+    (["+extra=1,2,3"], 2),
+    (["nested.depth=1,5", "db.port=1,2"], 3),
+    (["nested={depth:3},{depth:4}"], 0),  # containers always compose fully
+    (["~name", "lr=1,2"], 1),
+    (["lr=1,2", "name=q", "+w=hello\\ world,'quoted,comma'"], 3),
+]
+
+
+@pytest.mark.parametrize(("sweep", "fast_jobs"), SWEEPS, ids=[" ".join(s) for s, _ in SWEEPS])
+def test_fast_path_equals_full_composition(
+    conf_dir: Path, sweep: list[str], fast_jobs: int
+) -> None:
+    master = master_for(conf_dir, sweep)
+    composer = composer_for(master)
+    jobs = expand_sweep([str(o) for o in master.config.hydra.overrides.task])
+    for overrides in jobs:
+        fast = composer(overrides)
+        full = compose_sweep_job(master, overrides).config
+        assert OmegaConf.to_yaml(fast) == OmegaConf.to_yaml(full), overrides
+        assert OmegaConf.is_struct(fast) and OmegaConf.is_struct(full)
+        assert OmegaConf.to_yaml(fast, resolve=False) == OmegaConf.to_yaml(full, resolve=False)
+        assert list(fast.hydra.overrides.task) == overrides
+    assert composer.fast == fast_jobs
+    assert composer.full == len(jobs) - fast_jobs
+
+
+def test_a_bad_value_falls_back_to_the_full_composition_error(conf_dir: Path) -> None:
+    (conf_dir / "config.yaml").write_text(CONFIG + "count: 1\n")
+    master = master_for(conf_dir, ["lr=1,2"])
+    composer = composer_for(master)
+    composer(["lr=1"])
+    with pytest.raises(ConfigCompositionException, match="Could not override 'nope'"):
+        composer(["nope=2"])
+    assert composer.fast == 0
+
+
+def test_template_is_not_affected_by_changes_to_returned_configs(conf_dir: Path) -> None:
+    master = master_for(conf_dir, ["lr=1,2"])
+    composer = composer_for(master)
+    first = composer(["lr=1"])
+    first.hydra.job.num = 99
+    second = composer(["lr=2"])
+    assert OmegaConf.is_missing(second.hydra.job, "num") and second.lr == 2
