@@ -6,6 +6,7 @@ on ``sys.path`` in both interpreters), so ``_target_`` strings are the same on b
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,3 +130,16 @@ class FooTarget:
 run_shell = os.system
 """An alias of a refused target: the policy must see through the name to the object."""
 remove_file = os.remove
+
+
+class SneakyPartial(functools.partial):  # type: ignore[type-arg]
+    """A partial subclass could override ``__call__``: returning one from a target is refused."""
+
+
+def make_partial_subclass() -> SneakyPartial:
+    return SneakyPartial(len)
+
+
+def make_shell_partial() -> functools.partial[int]:
+    """Returns a partial of a refused target: the policy looks inside partials."""
+    return functools.partial(os.system, "true")

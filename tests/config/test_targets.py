@@ -8,6 +8,7 @@ import os
 import pickle
 import subprocess
 import sys
+import types
 from typing import Any
 
 import pytest
@@ -93,7 +94,8 @@ def test_destructive_targets_are_refused_by_name(name: str) -> None:
         "unittest.mock.patch.object",
         "string.Formatter.format",
         "importlib.machinery.SourceFileLoader.exec_module",
-        "concurrent.futures.thread.ThreadPoolExecutor.submit",
+        "ctypes.cdll.LoadLibrary",
+        "timeit.Timer.timeit",
     ],
 )
 def test_uncontrolled_execution_is_refused_by_name(name: str) -> None:
@@ -196,6 +198,42 @@ def test_method_wrappers_and_partials_are_seen_through() -> None:
         check_target(os.system.__call__)
     with pytest.raises(InstantiationException, match="Target 'os.system'"):
         check_target(functools.partial(os.system, "true"))
+
+
+def test_executor_methods_are_refused_where_they_are_defined() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from multiprocessing.pool import ThreadPool
+
+    for method, home in (
+        (ThreadPoolExecutor.submit, "concurrent.futures.thread.ThreadPoolExecutor.submit"),
+        (ThreadPoolExecutor.map, "concurrent.futures._base.Executor.map"),
+        (ThreadPool.map, "multiprocessing.pool.Pool.map"),
+    ):
+        with pytest.raises(InstantiationException) as raised:
+            check_target(method)
+        assert str(raised.value) == f"Target '{home}'{UNCONTROLLED_TAIL}"
+
+
+def test_setattr_on_code_is_refused() -> None:
+    check_call(setattr, (types.SimpleNamespace(), "x", 1), {})  # plain data objects are fine
+    for owner in (os, dict, len, check_call):
+        with pytest.raises(InstantiationException, match="cannot modify Python functions"):
+            check_call(setattr, (owner, "x", 1), {})
+    with pytest.raises(InstantiationException, match="cannot modify Python functions"):
+        check_call(delattr, (os, "sep"), {})
+
+
+def test_partial_subclass_results_are_refused() -> None:
+    class Sneaky(functools.partial):  # type: ignore[type-arg]
+        pass
+
+    with pytest.raises(InstantiationException) as raised:
+        check_result(Sneaky(len), requested="x", full_key="k")
+    assert str(raised.value) == (
+        "Callable targets cannot return partial subclasses because overrides\n"
+        "can hide their invocation behavior. Return an exact functools.partial\n"
+        "or use Hydra's '_partial_: true' support instead.\nfull_key: k"
+    )
 
 
 def test_environment_mutation_is_refused() -> None:

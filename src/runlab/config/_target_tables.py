@@ -54,7 +54,8 @@ _EVALUATORS = (
     "builtins.eval builtins.exec builtins.compile builtins.__import__ builtins.__build_class__ "
     "builtins.locals builtins.vars builtins.help builtins.breakpoint "
     "importlib.import_module importlib.__import__ "
-    "code.interact code.InteractiveConsole code.InteractiveInterpreter code.compile_command "
+    "code.interact code.InteractiveInterpreter.runsource code.InteractiveInterpreter.runcode "
+    "code.InteractiveConsole.push code.InteractiveConsole.interact "
     "typing.get_type_hints typing._eval_type typing.evaluate_forward_ref typing.ForwardRef._evaluate "
     "typing.ForwardRef.evaluate annotationlib.call_evaluate_function annotationlib.get_annotations "
     "annotationlib.ForwardRef.evaluate"
@@ -68,14 +69,15 @@ _PROCESSES = (
 
 _NATIVE_AND_SERIALIZED = (
     "ctypes.CDLL ctypes.PyDLL ctypes.WinDLL ctypes.OleDLL ctypes.LibraryLoader ctypes.cdll "
-    "ctypes.pydll ctypes.windll ctypes.oledll ctypes.util.find_library _ctypes.dlopen "
+    "ctypes.pydll ctypes.windll ctypes.oledll _ctypes.dlopen "
     "pickle.load pickle.loads pickle.Unpickler _pickle.load _pickle.loads _pickle.Unpickler "
     "marshal.load marshal.loads dill.load dill.loads dill.Unpickler "
     "cloudpickle.load cloudpickle.loads"
 )
 
 _RUNNERS = (
-    "timeit.timeit timeit.repeat timeit.Timer timeit.main cProfile.run cProfile.runctx "
+    "timeit.timeit timeit.repeat timeit.main timeit.Timer.timeit timeit.Timer.repeat "
+    "timeit.Timer.autorange cProfile.run cProfile.runctx "
     "cProfile.Profile.run cProfile.Profile.runctx cProfile.Profile.runcall profile.run "
     "profile.runctx profile.Profile.run profile.Profile.runctx profile.Profile.runcall"
 )
@@ -118,6 +120,11 @@ UNCONTROLLED_PREFIXES: tuple[str, ...] = (
     # whole families: process replacement, script runners, patchers, format-driven attribute walks
     "os.exec",
     "os.spawn",
+    "ctypes.cdll.",
+    "ctypes.pydll.",
+    "ctypes.windll.",
+    "ctypes.oledll.",
+    "ctypes.LibraryLoader.",
     "runpy.",
     "unittest.mock.patch",
     "string.Formatter.",
@@ -153,7 +160,13 @@ EXECUTOR_MODULES: tuple[str, ...] = ("concurrent.futures.", "multiprocessing.")
 EXECUTOR_METHODS: frozenset[str] = frozenset(
     _names("submit map apply apply_async map_async imap imap_unordered starmap starmap_async")
 )
-"""Executors and pools call whatever function they are handed, later, on another thread or process."""
+"""Executors and pools call whatever function they are handed, later, on another thread or process.
+
+Matched on the name of the *resolved* method (``concurrent.futures._base.Executor.map``), so the
+message names where the method really lives."""
+
+MODULE_MUTATORS: frozenset[str] = frozenset({"builtins.setattr", "builtins.delattr"})
+"""Refused when their first argument is a function, class or module: a config must not rewire code."""
 
 PROTECTED_PREFIXES: tuple[str, ...] = (
     "hydra._internal",

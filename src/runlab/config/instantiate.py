@@ -298,7 +298,8 @@ def _invoke(
             message += f"\nfull_key: {full_key}"
         raise InstantiationException(message) from error
     policy.check_call(target, tuple(args), kwargs, full_key=full_key)
-    requested = policy.discovered_path(target, tuple(args), kwargs) or requested
+    # results are reported against the callable that produced them (or the path a lookup was for)
+    requested = policy.discovered_path(target, tuple(args), kwargs) or name
     if partial:
         try:
             return policy.DeferredTarget(target, *args, **kwargs)

@@ -164,13 +164,13 @@ def allowlisted_targets() -> frozenset[str]:
     return frozenset(names)
 
 
-def _is_uncontrolled(name: str) -> bool:
+def _is_uncontrolled(name: str, *, resolved: bool) -> bool:
     if name in tables.UNCONTROLLED_EXACT:
         return True
     last = name.rpartition(".")[2]
     if last in tables.UNCONTROLLED_METHOD_NAMES:
         return True
-    if last in tables.EXECUTOR_METHODS and name.startswith(tables.EXECUTOR_MODULES):
+    if resolved and last in tables.EXECUTOR_METHODS and name.startswith(tables.EXECUTOR_MODULES):
         return True
     if not name.startswith(tables.UNCONTROLLED_PREFIXES):
         return False
@@ -191,9 +191,9 @@ def _with_key(message: str, full_key: str) -> str:
     return f"{message}\nfull_key: {full_key}" if full_key else message
 
 
-def _refuse_tiers(name: str, requested: str, full_key: str) -> None:
+def _refuse_tiers(name: str, requested: str, full_key: str, *, resolved: bool) -> None:
     note = f" (resolved from '{requested}')" if requested and requested != name else ""
-    if _is_uncontrolled(name):
+    if _is_uncontrolled(name, resolved=resolved):
         raise InstantiationException(
             _with_key(
                 f"Target '{name}'{note} is blocklisted because it allows\n"
@@ -225,7 +225,7 @@ def check_name(name: str, *, full_key: str = "") -> None:
                 full_key,
             )
         )
-    _refuse_tiers(_canonical_path(name), name, full_key)
+    _refuse_tiers(_canonical_path(name), name, full_key, resolved=False)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -292,7 +292,7 @@ def check_object(target: Any, *, requested: str = "", full_key: str = "") -> Non
     name = canonical_name(target)
     if _is_protected_reference(name):
         _refuse_state(requested or name, full_key)
-    _refuse_tiers(name, requested, full_key)
+    _refuse_tiers(name, requested, full_key, resolved=True)
 
 
 def check_target(target: Any, *, full_key: str = "") -> None:
@@ -332,9 +332,33 @@ def check_call(
                 full_key,
             )
         )
+    if canonical_name(target) in tables.MODULE_MUTATORS and args and _is_code(args[0]):
+        raise InstantiationException(
+            _with_key(
+                "Declarative configuration cannot modify Python functions, classes,\n"
+                "modules, or Hydra implementation state. Perform this mutation from\n"
+                "trusted Python code instead.",
+                full_key,
+            )
+        )
     path = discovered_path(target, args, kwargs)
     if path is not None:
         check_name(path, full_key=full_key)
+
+
+def _is_code(value: Any) -> bool:
+    """Objects whose attributes *are* program behaviour: functions, classes, modules."""
+    return isinstance(
+        value,
+        (
+            type,
+            types.ModuleType,
+            types.FunctionType,
+            types.BuiltinFunctionType,
+            types.MethodType,
+            functools.partial,
+        ),
+    )
 
 
 def discovered_path(target: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> str | None:
@@ -354,6 +378,16 @@ def check_result(result: Any, *, requested: str, full_key: str = "") -> Any:
     if _is_interpreter_state(result):
         _refuse_state(requested, full_key)
     if isinstance(result, functools.partial):
+        if type(result) not in (functools.partial, DeferredTarget):
+            # a subclass can override __call__ and run anything; only plain partials are re-wrapped
+            raise InstantiationException(
+                _with_key(
+                    "Callable targets cannot return partial subclasses because overrides\n"
+                    "can hide their invocation behavior. Return an exact functools.partial\n"
+                    "or use Hydra's '_partial_: true' support instead.",
+                    full_key,
+                )
+            )
         check_object(result.func, requested=requested, full_key=full_key)
         if not isinstance(result, DeferredTarget):
             return DeferredTarget(result.func, *result.args, **result.keywords)
