@@ -409,7 +409,8 @@ def _fill_hydra_node(
     hydra.runtime.version_base = context.version_base
     hydra.runtime.cwd = context.cwd or os.getcwd()
     hydra.runtime.config_sources = [
-        ConfigSourceInfo(**info) for info in config_source_infos(repository.entries)
+        info if isinstance(info, ConfigSourceInfo) else ConfigSourceInfo(**info)
+        for info in config_source_infos(repository.entries)
     ]
     if "name" not in hydra.job:
         hydra.job.name = context.job_name
