@@ -72,8 +72,13 @@ def make_sweep(
                 config[key] = value
         final = loss(params)
         series = {"loss": [final * (steps - i) for i in range(steps)]}
-        origins = {k: ("override" if k in params else f"{k.split('.')[0]}/x.yaml")
-                   for k in config}
+        origins = {}
+        for key, value in params.items():
+            if key in groups:
+                origins.update({f"{key}.name": f"{key}/{value}.yaml",
+                                f"{key}.port": f"{key}/{value}.yaml"})
+            else:
+                origins[key] = f"override {key}={value}"
         records.append(make_run(
             sweep_dir / str(num), overrides=overrides, choices=choices, config=config,
             origins=origins, series=series,
