@@ -83,7 +83,10 @@ def test_flags_help_lists_flags_like_hydra() -> None:
     assert "--cfg,-c : Show config instead of running [job|hydra|all]" in lines
     assert "--shell-completion,-sc : Install or Uninstall shell completion:" in lines
     assert '    eval "$(python app.py -sc install=bash)"' in lines
-    assert "                    The config_path is absolute or relative to the Python file declaring @hydra.main()" in lines
+    assert (
+        "                    The config_path is absolute or relative to the Python file declaring @hydra.main()"
+        in lines
+    )
     assert text.endswith(
         "Overrides : Any key=value arguments to override config values (use dots for.nested=overrides)"
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from omegaconf import OmegaConf
-from runtime_helpers import make_config
+from runtime.runtime_helpers import make_config
 
 from runlab.core.hydra_config import HydraConfig
 from runlab.runtime import context
@@ -43,7 +43,11 @@ def test_now_is_cached_per_config() -> None:
 
 def test_python_version_resolver() -> None:
     config = OmegaConf.create(
-        {"major": "${python_version:major}", "minor": "${python_version:}", "micro": "${python_version:micro}"}
+        {
+            "major": "${python_version:major}",
+            "minor": "${python_version:}",
+            "micro": "${python_version:micro}",
+        }
     )
     info = sys.version_info
     assert config.major == str(info.major)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from omegaconf import DictConfig, OmegaConf
-from runtime_helpers import make_config
+from runtime.runtime_helpers import make_config
 
 from runlab.core.hydra_config import HydraConfig
 from runlab.plugins import JobSpec

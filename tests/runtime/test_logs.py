@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_helpers import DEFAULT_JOB_LOGGING
+from runtime.runtime_helpers import DEFAULT_JOB_LOGGING
 
 from runlab.runtime import logs
 
@@ -25,7 +25,12 @@ def _describe() -> list[tuple[str, int, tuple[str, ...], bool]]:
     for name in ["", "other", "other.child", "quiet"]:
         logger = logging.getLogger(name)
         described.append(
-            (name, logger.level, tuple(sorted(type(h).__name__ for h in logger.handlers)), logger.disabled)
+            (
+                name,
+                logger.level,
+                tuple(sorted(type(h).__name__ for h in logger.handlers)),
+                logger.disabled,
+            )
         )
     return described
 
@@ -34,7 +39,9 @@ def _describe() -> list[tuple[str, int, tuple[str, ...], bool]]:
 def test_simple_path_matches_dictconfig(tmp_path: Path, disable_existing: bool) -> None:
     settings = _settings(tmp_path)
     settings["disable_existing_loggers"] = disable_existing
-    settings["loggers"] = {"other": {"level": "WARNING", "handlers": ["console"], "propagate": False}}
+    settings["loggers"] = {
+        "other": {"level": "WARNING", "handlers": ["console"], "propagate": False}
+    }
     for name in ("other", "other.child", "quiet"):
         logging.getLogger(name)
     assert logs._is_simple(settings)
@@ -66,7 +73,9 @@ def test_null_node_installs_basic_stdout_logging(capsys: pytest.CaptureFixture[s
     assert "[x][INFO] - hello" in capsys.readouterr().out
 
 
-def test_configured_log_lines_have_hydra_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_configured_log_lines_have_hydra_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     logs.configure_log(_settings(tmp_path))
     logging.getLogger("__main__").info("Info level message")
     logs.flush_all_handlers()
@@ -83,7 +92,9 @@ def test_verbose_sets_debug_levels(tmp_path: Path, verbose: Any, debug_loggers: 
     for name in ("a", "b"):
         logging.getLogger(name).setLevel(logging.NOTSET)
     logs.configure_log(_settings(tmp_path), verbose)
-    enabled = {name for name in ("", "a", "b.c") if logging.getLogger(name).isEnabledFor(logging.DEBUG)}
+    enabled = {
+        name for name in ("", "a", "b.c") if logging.getLogger(name).isEnabledFor(logging.DEBUG)
+    }
     assert enabled == debug_loggers
     for name in ("a", "b"):
         logging.getLogger(name).setLevel(logging.NOTSET)
@@ -100,9 +111,15 @@ def test_json_log_records_each_line(tmp_path: Path) -> None:
             logging.getLogger("job").exception("failed")
     finally:
         logs.detach_json_log(handler)
-    lines = [json.loads(line) for line in (tmp_path / ".runlab" / "log.jsonl").read_text().splitlines()]
+    lines = [
+        json.loads(line) for line in (tmp_path / ".runlab" / "log.jsonl").read_text().splitlines()
+    ]
     assert [line["message"] for line in lines] == ["value 3", "failed"]
-    assert lines[0]["level"] == "INFO" and lines[0]["logger"] == "job" and lines[0]["exception"] is None
+    assert (
+        lines[0]["level"] == "INFO"
+        and lines[0]["logger"] == "job"
+        and lines[0]["exception"] is None
+    )
     assert "ValueError: bad" in lines[1]["exception"]
     assert set(lines[0]) == {"time", "level", "logger", "message", "exception"}
 

@@ -351,16 +351,17 @@ def config_for_display(config: DictConfig, what: str) -> DictConfig:
 
     from omegaconf import OmegaConf, open_dict, read_write
 
-    shown = copy.deepcopy(config)
-    with read_write(shown), open_dict(shown):
-        if what == "job":
-            del shown["hydra"]
-        elif what == "hydra":
-            shown = OmegaConf.masked_copy(shown, "hydra")
-            with read_write(shown), open_dict(shown):
-                shown.hydra.pop("help", None)
-                shown.hydra.pop("hydra_help", None)
-    return shown
+    from runlab.runtime.jobs import copy_without_hydra
+
+    if what == "job":
+        return copy_without_hydra(config)
+    if what == "hydra":
+        shown = OmegaConf.masked_copy(config, "hydra")
+        with read_write(shown.hydra), open_dict(shown.hydra):
+            shown.hydra.pop("help", None)
+            shown.hydra.pop("hydra_help", None)
+        return shown
+    return copy.deepcopy(config)
 
 
 def show_config(setup: AppSetup) -> None:

@@ -127,6 +127,4 @@ def register_resolvers() -> None:
     # OmegaConf 2.4 deprecates register_new_resolver; values are checked by the resolvers themselves.
     register("now", _now_resolver, use_cache=True, replace=True, annotation_validation="off")
     register("hydra", _hydra_resolver, replace=True, annotation_validation="off")
-    register(
-        "python_version", _python_version_resolver, replace=True, annotation_validation="off"
-    )
+    register("python_version", _python_version_resolver, replace=True, annotation_validation="off")

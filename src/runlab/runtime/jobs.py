@@ -88,7 +88,7 @@ def _write_snapshot(
             file.write(OmegaConf.to_yaml(node))
 
 
-def _copy_without_hydra(config: DictConfig) -> DictConfig:
+def copy_without_hydra(config: DictConfig) -> DictConfig:
     """A deep copy of ``config`` minus its ``hydra`` node (flags and types kept, as with deepcopy).
 
     The ``hydra`` node is most of a composed config; the memo entry stops ``deepcopy`` from copying it
@@ -143,7 +143,7 @@ def execute_job(
             config.hydra.runtime.output_dir = output_dir
         context.set_hydra_config(config)
 
-        task_cfg = _copy_without_hydra(config)
+        task_cfg = copy_without_hydra(config)
         hydra_cfg = OmegaConf.masked_copy(config, "hydra")
         overrides = list(OmegaConf.to_container(config.hydra.overrides.task))  # type: ignore[arg-type]
         job_return = JobReturn(overrides=overrides, cfg=task_cfg, hydra_cfg=hydra_cfg)
