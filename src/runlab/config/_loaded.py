@@ -44,6 +44,7 @@ class LoadedConfig:
     is_schema_source: bool
     provider: str
     typed_defaults: bool = False
+    shared: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -76,6 +77,29 @@ def _extract_defaults(
             del config["defaults"]
     entries = parse_defaults_list(config_path, raw, version_base)
     return entries, True, typed
+
+
+_STABLE: dict[tuple[str, str, str], LoadedConfig] = {}
+"""runlab's own ``hydra/*`` configs (package files and the built-in schema) never change while a
+process runs; they are loaded once per process and shared (``shared=True``: merge must copy them)."""
+
+
+def _stable_key(repository: ConfigRepository, config_path: str, version_base: str) -> tuple[str, str, str] | None:
+    """A process-wide cache key when the winning source is runlab's own (provider ``hydra``)."""
+    from runlab.config.sources import PackageConfigSource, StructuredConfigSource
+
+    if not config_path.startswith("hydra/"):
+        return None
+    for source in repository.get_sources():
+        if not source.is_config(config_path):
+            continue
+        if source.provider == "hydra" and isinstance(source, PackageConfigSource):
+            return (source.path, config_path, version_base)
+        if config_path == "hydra/config" and isinstance(source, StructuredConfigSource):
+            node = source.store._lookup(source.file_name(config_path))
+            return (f"store:{id(node)}", config_path, version_base)
+        return None
+    return None
 
 
 class ConfigCache:
@@ -112,12 +136,15 @@ class ConfigCache:
                 is_schema_source=False,
                 provider="hydra",
             )
+        key = _stable_key(self.repository, config_path, self.version_base)
+        if key is not None and key in _STABLE:
+            return _STABLE[key]
         result = self.repository.load_config(config_path)
         if result is None:
             return None
         config = result.config
         entries, present, typed = _extract_defaults(config_path, config, self.version_base)
-        return LoadedConfig(
+        loaded = LoadedConfig(
             config_path=config_path,
             content=config,
             header_package=result.header.get("package"),
@@ -127,4 +154,8 @@ class ConfigCache:
             is_schema_source=result.is_schema_source,
             provider=result.provider,
             typed_defaults=typed and present,
+            shared=key is not None,
         )
+        if key is not None:
+            _STABLE[key] = loaded
+        return loaded

@@ -10,6 +10,7 @@ arguments, so libraries and notebooks can compose without initializing anything.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -262,13 +263,42 @@ class _Merged:
     content: DictConfig | ListConfig
 
 
+_HYDRA_PREFIX: dict[tuple[Any, ...], tuple[DictConfig, tuple[_Merged, ...]]] = {}
+"""Merged ``hydra`` node for a given set of runlab-owned hydra configs: the same in every compose."""
+
+
+def _hydra_prefix(defaults: Sequence[ResultDefault], cache: ConfigCache) -> tuple[int, Any]:
+    """How many leading entries make up the ``hydra/config`` subtree, and a cache key for their
+    merge when every one of them is runlab's own (shared) config."""
+    for index, item in enumerate(defaults):
+        if item.config_path == "hydra/config":
+            key: list[Any] = [cache.version_base]
+            for entry in defaults[: index + 1]:
+                loaded = cache.load(entry.config_path or "")
+                if loaded is None or not loaded.shared:
+                    return index + 1, None
+                key.append((entry.config_path, entry.package, id(loaded)))
+            return index + 1, tuple(key)
+    return 0, None
+
+
 def _merge_defaults(
     defaults: Sequence[ResultDefault], cache: ConfigCache, repository: ConfigRepository
 ) -> tuple[DictConfig, list[_Merged]]:
-    config = OmegaConf.create()
-    merged: list[_Merged] = []
+    prefix_length, prefix_key = _hydra_prefix(defaults, cache)
+    cached = _HYDRA_PREFIX.get(prefix_key) if prefix_key is not None else None
+    if cached is not None:
+        config = copy.deepcopy(cached[0])
+        merged = list(cached[1])
+        start = prefix_length
+    else:
+        config = OmegaConf.create()
+        merged = []
+        start = 0
     typed_packages: list[str] = []
-    for item in defaults:
+    consumed: set[int] = set()
+    for position in range(start, len(defaults)):
+        item = defaults[position]
         config_path = item.config_path
         assert config_path is not None
         loaded = cache.load(config_path)
@@ -280,20 +310,31 @@ def _merge_defaults(
                 f"In '{config_path}': Overriding hydra.searchpath is only supported from the "
                 "primary config"
             )
+        # A config loaded for this composition alone may hand its nodes over instead of being
+        # copied (what Hydra does too); shared or repeated ones are copied by the merge.
+        steal = not loaded.shared and id(content) not in consumed
+        consumed.add(id(content))
         try:
             if package:
                 wrapper = OmegaConf.create()
                 OmegaConf.update(wrapper, package, content, merge=False)
-                config.merge_with(wrapper)
+                source: DictConfig | ListConfig = wrapper
             else:
-                config.merge_with(content)
+                source = content
+            if steal:
+                with flag_override(config, "no_deepcopy_set_nodes", True):
+                    config.merge_with(source)
+            else:
+                config.merge_with(source)
         except OmegaConfBaseException as error:
             raise ConfigCompositionException(
                 f"In '{config_path}': {type(error).__name__} raised while composing config:\n{error}"
             ).with_traceback(error.__traceback__) from None
         if loaded.typed_defaults:
             typed_packages.append(package)
-        merged.append(_Merged(config_path=config_path, package=package, content=content))
+        merged.append(_Merged(config_path=config_path, package=package, content=loaded.content))
+        if prefix_key is not None and cached is None and position == prefix_length - 1:
+            _HYDRA_PREFIX[prefix_key] = (copy.deepcopy(config), tuple(merged))
     for package in typed_packages:
         node = OmegaConf.select(config, package) if package else config
         if isinstance(node, DictConfig) and "defaults" in node:
