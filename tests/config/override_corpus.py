@@ -683,3 +683,34 @@ def describe(parse: Callable[[str], Any], text: str) -> dict[str, Any]:
         except Exception as e:  # noqa: BLE001  -- any failure is data to compare
             out["element"] = "ERROR " + type(e).__name__
     return out
+
+
+_FUZZ_HEADS = ["a=", "~a", "~a=", "+a=", "++a=", "db@p=", "a.b=", "a/b=", "a@=", "=", "a= "]
+_FUZZ_KEY_PARTS = ["a", "b1", "$", ".", "0", "1", "/", "@", "-", "_", "+", "~", " ", "é", ":"]
+_FUZZ_VALUE_PARTS = [
+    "a", "x", "1", "0", "00", "-", "+", ".", "5", "e", "E", "_", "1_0", "1.5", "1e3", "-1", "+.5",
+    "inf", "nan", "true", "False", "null", "None", " ", "\t", ",", ", ", " ,", "(", ")", " )", "[",
+    "]", "{", "}", ":", " : ", "=", " = ", "'", '"', "'x'", '"y z"', "'a\\'b'", '"\\\\"', "\\",
+    "\\,", "\\ ", "\\\\", "\\(", "\\a", "${a}", "${a.b:c}", "${", "$", "*", "%", "|", "?", "@", "/",
+    "é", "#", "choice(", "range(", "int(", "str(", "sort(", "tag(", "glob(", "shuffle(", "float(",
+    "interval(", "bool(", "x=", "reverse=", "list=",
+]  # fmt: skip
+
+
+def fuzz_corpus(seed: int, count: int) -> list[str]:
+    """``count`` pseudo-random override strings stitched from tricky fragments (deterministic)."""
+    import random
+
+    rng = random.Random(seed)
+    texts: list[str] = []
+    while len(texts) < count:
+        if rng.random() < 0.15:
+            key = "".join(rng.choice(_FUZZ_KEY_PARTS) for _ in range(rng.randint(1, 4)))
+            texts.append(rng.choice(["", "+", "~"]) + key + rng.choice(["=1", "", "@p=1"]))
+            continue
+        value = "".join(rng.choice(_FUZZ_VALUE_PARTS) for _ in range(rng.randint(1, 7)))
+        texts.append(rng.choice(_FUZZ_HEADS) + value)
+    return list(dict.fromkeys(texts))
+
+
+FUZZ_CORPUS: list[str] = fuzz_corpus(seed=1_3_8, count=3000)

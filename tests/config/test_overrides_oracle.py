@@ -34,7 +34,8 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from tests.config import override_corpus
 from tests.config.override_corpus import describe
 parser = OverridesParser.create()
-results = {s: describe(lambda t: parser.parse_overrides([t])[0], s) for s in override_corpus.CORPUS}
+texts = override_corpus.CORPUS + override_corpus.FUZZ_CORPUS
+results = {s: describe(lambda t: parser.parse_overrides([t])[0], s) for s in texts}
 print(json.dumps(results))
 """
 
@@ -59,7 +60,8 @@ def oracle_results() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def runlab_results() -> dict[str, Any]:
-    return {s: override_corpus.describe(parse_override, s) for s in override_corpus.CORPUS}
+    texts = override_corpus.CORPUS + override_corpus.FUZZ_CORPUS
+    return {s: override_corpus.describe(parse_override, s) for s in texts}
 
 
 def _is_antlr_error(message: str) -> bool:
@@ -70,7 +72,7 @@ def _is_antlr_error(message: str) -> bool:
 
 
 def test_corpus_is_large_and_mixed(oracle_results: dict[str, Any]) -> None:
-    errors = [s for s, r in oracle_results.items() if "error" in r]
+    errors = [s for s in override_corpus.CORPUS if "error" in oracle_results[s]]
     assert len(override_corpus.CORPUS) >= 300
     assert 80 <= len(errors) <= len(override_corpus.CORPUS) - 300
 
@@ -79,7 +81,25 @@ def test_corpus_is_large_and_mixed(oracle_results: dict[str, Any]) -> None:
 def test_same_as_hydra(
     text: str, oracle_results: dict[str, Any], runlab_results: dict[str, Any]
 ) -> None:
-    expected, actual = oracle_results[text], runlab_results[text]
+    _assert_same(text, oracle_results[text], runlab_results[text])
+
+
+def test_fuzzed_overrides_same_as_hydra(
+    oracle_results: dict[str, Any], runlab_results: dict[str, Any]
+) -> None:
+    """Thousands of stitched-together strings: lexing corner cases must agree too."""
+    mismatches = []
+    for text in override_corpus.FUZZ_CORPUS:
+        try:
+            _assert_same(text, oracle_results[text], runlab_results[text])
+        except AssertionError as error:
+            mismatches.append(f"{text!r}: {str(error).splitlines()[0]}")
+    accepted = sum("error" not in oracle_results[t] for t in override_corpus.FUZZ_CORPUS)
+    assert accepted > 300  # the fuzz corpus exercises valid overrides, not only errors
+    assert mismatches == []
+
+
+def _assert_same(text: str, expected: dict[str, Any], actual: dict[str, Any]) -> None:
     if "error" not in expected:
         for field in ("sweep", "element"):
             if str(expected.get(field)).startswith("ERROR ValidationError"):

@@ -86,7 +86,17 @@ INT_PATTERN = rf"[+-]?{_UINT}"
 # The value-mode lexer dispatches on the first character: each entry is (pattern, kinds) where the
 # pattern's capturing groups map to ``kinds``; no group matching means the fallback kind ``kinds[-1]``.
 _BLANK_LED = re.compile(r"[ \t]*(?:(,)[ \t]*|(\()[ \t]*|(\))|(\])|(\})|(:)[ \t]*|(=)[ \t]*)?")
-_BLANK_LED_KINDS: tuple[int, ...] = (0, COMMA, POPEN, PCLOSE, BRACKET_CLOSE, BRACE_CLOSE, COLON, EQUAL, WS)
+_BLANK_LED_KINDS: tuple[int, ...] = (
+    0,
+    COMMA,
+    POPEN,
+    PCLOSE,
+    BRACKET_CLOSE,
+    BRACE_CLOSE,
+    COLON,
+    EQUAL,
+    WS,
+)
 _NUMBER = re.compile(rf"({FLOAT_PATTERN})|({INT_PATTERN})|[\s\S]")
 _NUMBER_KINDS: tuple[int, ...] = (0, FLOAT, INT, UNQUOTED_CHAR)
 _WORD = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]*")
