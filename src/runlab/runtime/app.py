@@ -322,10 +322,10 @@ def _log_debug_report(setup: AppSetup, composed: Composed) -> None:
     logger = logging.getLogger("hydra")
     if not logger.isEnabledFor(logging.DEBUG):
         return
-    from runlab.runtime.info import info_report
+    from runlab.runtime.info import info_messages
 
-    for line in info_report(setup, composed, "all").splitlines():
-        logger.debug(line)
+    for message in info_messages(setup, composed, "all"):
+        logger.debug(message)
 
 
 def _show_package(config: DictConfig, package: str) -> None:

@@ -39,7 +39,7 @@ def install_help(executable: str) -> str:
         ],
         ["Zsh - Install:", _ZSH_NOTE, bash_install, "Zsh - Uninstall:", bash_uninstall],
     ]
-    return "".join("".join(f"    {line}\n" for line in block) + "\n" for block in blocks)
+    return "\n".join("".join(f"    {line}\n" for line in block) for block in blocks)
 
 
 def _command_name(argv0: str) -> str:

@@ -14,21 +14,25 @@ if TYPE_CHECKING:  # pragma: no cover
     from runlab.config.compose import Composed
     from runlab.runtime.app import AppSetup
 
-__all__ = ["info_report", "print_info"]
+__all__ = ["info_messages", "info_report", "print_info"]
 
 
 def _title(text: str, underline: str = "*") -> list[str]:
     return [text, underline * len(text)]
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def _table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], *, open_header: bool = False
+) -> list[str]:
+    """Hydra's tables; ``open_header`` keeps the Defaults List's header ending in ``| `` (as Hydra's)."""
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
         return "| " + " | ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(cells)) + " |"
 
-    rule = "-" * len(line(header))
-    return [line(header), rule, *(line(row) for row in rows), rule]
+    title = line(header) + (" " if open_header else "")
+    rule = "-" * len(title)
+    return [title, rule, *(line(row) for row in rows), rule]
 
 
 def _header() -> list[str]:
@@ -72,7 +76,7 @@ def _defaults(composed: Composed) -> list[str]:
     return [
         "",
         *_title("Defaults List"),
-        *_table(("Config path", "Package", "_self_", "Parent"), rows),
+        *_table(("Config path", "Package", "_self_", "Parent"), rows, open_header=True),
     ]
 
 
@@ -82,11 +86,16 @@ def _config(composed: Composed) -> list[str]:
     from runlab.runtime.app import config_for_display
 
     shown = config_for_display(composed.config, "job")
-    return ["", *_title("Config"), *OmegaConf.to_yaml(shown).splitlines()]
+    return [*_title("Config"), OmegaConf.to_yaml(shown)]
 
 
 def info_report(setup: AppSetup, composed: Composed | None, what: str) -> str:
     """The text of one ``--info`` section (``composed`` may be None for ``plugins``)."""
+    return "\n".join(info_messages(setup, composed, what))
+
+
+def info_messages(setup: AppSetup, composed: Composed | None, what: str) -> list[str]:
+    """The report as log messages (the config YAML is one multi-line message, as Hydra logs it)."""
     lines: list[str] = []
     if what == "all":
         lines += _header() + _plugins()
@@ -101,7 +110,7 @@ def info_report(setup: AppSetup, composed: Composed | None, what: str) -> str:
             lines += _defaults(composed)
         if what in ("all", "config"):
             lines += _config(composed)
-    return "\n".join(lines)
+    return lines
 
 
 def print_info(setup: AppSetup, what: str) -> None:
