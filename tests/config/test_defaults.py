@@ -16,7 +16,6 @@ from runlab.config._default_elements import ConfigDefault, GroupDefault, Placed
 from runlab.config.defaults import (
     DefaultsResult,
     build_defaults,
-    format_defaults_list,
     format_defaults_tree,
     parse_defaults_list,
 )
@@ -212,17 +211,26 @@ def test_without_hydra_the_primary_is_the_root(tmp_path: Path) -> None:
     assert dict(result.choices) == {}
 
 
-def test_formatting_for_info(tmp_path: Path) -> None:
+def test_tree_formatting_for_info(tmp_path: Path) -> None:
     repo = _tree(
         tmp_path,
-        {"config.yaml": "defaults:\n  - db: a\n  - _self_\n", "db/a.yaml": "x: 1\n"},
+        {
+            "config.yaml": "defaults:\n  - db: a\n  - srv/x@admin\n  - site: [p]\n  - _self_\n",
+            "db/a.yaml": "x: 1\n",
+            "srv/x.yaml": "defaults:\n  - /db@inner: a\n  - _self_\n",
+            "site/p.yaml": "p: 1\n",
+        },
     )
-    result = _build(repo, "config", "~hydra/help")
-    table = format_defaults_list(result)
-    assert table.splitlines()[0].split(" | ")[0].strip() == "Config path"
-    assert any(line.startswith("db/a ") for line in table.splitlines())
-    tree = format_defaults_tree(result.tree)
-    assert tree.splitlines()[0] == "<root>:"
-    assert "  config:" in tree.splitlines()
-    assert "    db: a" in tree.splitlines()
-    assert "    hydra/help: default (deleted)" in tree.splitlines()
+    lines = format_defaults_tree(_build(repo, "config", "~hydra/help").tree).splitlines()
+    assert lines[:2] == ["<root>:", "  hydra/config:"]
+    assert "    hydra/help: default" in lines  # deleted entries are still listed, as in Hydra
+    assert "    hydra/callbacks: null" in lines
+    assert lines[lines.index("  config:") :] == [
+        "  config:",
+        "    db: a",
+        "    srv/x:",
+        "      db@admin.inner: a",
+        "      _self_",
+        "    site/p",
+        "    _self_",
+    ]

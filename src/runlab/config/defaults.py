@@ -39,7 +39,6 @@ __all__ = [
     "ResultDefault",
     "RunMode",
     "build_defaults",
-    "format_defaults_list",
     "format_defaults_tree",
     "parse_defaults_list",
 ]
@@ -218,43 +217,16 @@ def build_defaults(
     return builder.build(config_name, prepend_hydra=prepend_hydra)
 
 
-def format_defaults_list(result: DefaultsResult) -> str:
-    """The final list as a table, the way ``--info defaults`` prints it."""
-    rows = [("Config path", "Package", "_self_", "Parent")]
-    for item in result.defaults:
-        rows.append(
-            (
-                str(item.config_path),
-                str(item.package),
-                str(item.is_self),
-                str(item.parent),
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = []
-    for index, row in enumerate(rows):
-        lines.append(" | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
-        if index == 0:
-            lines.append("-" * (sum(widths) + 3 * 3))
-    return "\n".join(lines)
-
-
 def _describe_node(node: Placed | VirtualRoot) -> str:
+    """One tree line as Hydra prints it: ``key: option`` for groups, the config path otherwise."""
     if isinstance(node, VirtualRoot):
-        return "<root>"
-    element = node.element
+        return node.config_path
+    if node.is_self:
+        return "_self_"
     if node.is_group:
-        text = f"{node.override_key()}: {node.name}"
-        if element.optional:
-            text = f"optional {text}"
-    else:
-        text = node.config_path()
-        package = node.final_package()
-        if package != node.default_package() and not node.is_self:
-            text = f"{text}@{package or '_global_'}"
-    if node.deleted:
-        text += " (deleted)"
-    return text
+        name = node.name
+        return f"{node.override_key()}: {'null' if name is None else name}"
+    return node.config_path()
 
 
 def format_defaults_tree(tree: DefaultsTreeNode) -> str:
