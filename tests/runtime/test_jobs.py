@@ -185,3 +185,23 @@ def test_run_job_failure_carries_a_trimmed_traceback(tmp_path: Path) -> None:
     assert result.traceback.startswith("Traceback (most recent call last):\n")
     assert "in user_task" in result.traceback and "runtime/jobs.py" not in result.traceback
     assert result.output_dir == str(tmp_path / "o")
+
+
+def test_hydra_yaml_view_matches_a_masked_copy(tmp_path: Path) -> None:
+    from runlab.runtime.jobs import hydra_yaml
+
+    config = make_config(
+        tmp_path, job__name="${x}_job", help={"template": "x" * 200 + " ${hydra.job.name}"}
+    )
+    assert hydra_yaml(config) == OmegaConf.to_yaml(OmegaConf.masked_copy(config, "hydra"))
+    assert config.hydra.job.name == "1_job"
+
+
+def test_job_return_hydra_cfg_is_built_on_demand_and_pickles(tmp_path: Path) -> None:
+    import pickle
+
+    result = execute_job(make_config(tmp_path), lambda cfg: 1)
+    assert list(result.hydra_cfg) == ["hydra"]
+    assert result.hydra_cfg.hydra.runtime.output_dir == str(tmp_path / "out")
+    restored = pickle.loads(pickle.dumps(result))
+    assert restored.hydra_cfg == result.hydra_cfg and restored.return_value == 1

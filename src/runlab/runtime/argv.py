@@ -158,6 +158,9 @@ def parse_argv(args: Sequence[str] | None = None, argv0: str | None = None) -> I
     printing the usage, exactly as Hydra's parser does.
     """
     args = list(sys.argv[1:] if args is None else args)
+    if not any(arg.startswith("-") for arg in args):
+        # Only overrides: argparse would treat every token as positional, so skip building it.
+        return Invocation(overrides=tuple(args), argv=tuple(args))
     parser = build_parser(argv0)
     namespace = parser.parse_intermixed_args(args)
     return Invocation(

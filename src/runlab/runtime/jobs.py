@@ -67,9 +67,23 @@ def _should_chdir(config: DictConfig) -> bool:
     return True
 
 
-def _write_snapshot(
-    config: DictConfig, task_cfg: DictConfig, hydra_cfg: DictConfig, output_dir: str
-) -> None:
+def hydra_yaml(config: DictConfig) -> str:
+    """``OmegaConf.to_yaml`` of ``{hydra: config.hydra}`` without deep-copying the ``hydra`` node.
+
+    The view shares the node (its parent stays ``config``); unresolved dumping never follows parents.
+    Falls back to a masked copy if OmegaConf's internals ever change.
+    """
+    from omegaconf import DictConfig, OmegaConf
+
+    try:
+        view = DictConfig(content={})
+        view.__dict__["_content"]["hydra"] = config._get_node("hydra")
+        return OmegaConf.to_yaml(view)
+    except Exception:  # noqa: BLE001 - the copy gives the same text, only slower
+        return OmegaConf.to_yaml(OmegaConf.masked_copy(config, "hydra"))
+
+
+def _write_snapshot(config: DictConfig, task_cfg: DictConfig, output_dir: str) -> None:
     from omegaconf import OmegaConf
 
     from runlab.runtime.outputs import snapshot_paths
@@ -79,13 +93,13 @@ def _write_snapshot(
         return
     paths = snapshot_paths(output_dir, subdir)
     os.makedirs(paths.directory, exist_ok=True)
-    for path, node in (
-        (paths.config, task_cfg),
-        (paths.hydra, hydra_cfg),
-        (paths.overrides, config.hydra.overrides.task),
+    for path, text in (
+        (paths.config, OmegaConf.to_yaml(task_cfg)),
+        (paths.hydra, hydra_yaml(config)),
+        (paths.overrides, OmegaConf.to_yaml(config.hydra.overrides.task)),
     ):
         with open(path, "w", encoding="utf-8") as file:
-            file.write(OmegaConf.to_yaml(node))
+            file.write(text)
 
 
 def copy_without_hydra(config: DictConfig) -> DictConfig:
@@ -144,9 +158,8 @@ def execute_job(
         context.set_hydra_config(config)
 
         task_cfg = copy_without_hydra(config)
-        hydra_cfg = OmegaConf.masked_copy(config, "hydra")
         overrides = list(OmegaConf.to_container(config.hydra.overrides.task))  # type: ignore[arg-type]
-        job_return = JobReturn(overrides=overrides, cfg=task_cfg, hydra_cfg=hydra_cfg)
+        job_return = JobReturn(overrides=overrides, cfg=task_cfg, hydra_source=config)
 
         os.makedirs(output_dir, exist_ok=True)
         if _should_chdir(config):
@@ -158,7 +171,7 @@ def execute_job(
         if configure_logging:
             logs.configure_log(config.hydra.job_logging, config.hydra.verbose)
         json_handler = logs.attach_json_log(output_dir)
-        _write_snapshot(config, task_cfg, hydra_cfg, output_dir)
+        _write_snapshot(config, task_cfg, output_dir)
 
         if callbacks is None:
             callbacks = load_callbacks(config)
