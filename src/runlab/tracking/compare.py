@@ -80,14 +80,14 @@ def varying_params(runs: Iterable[Run]) -> list[str]:
     for run in items:
         keys.update(dict.fromkeys(k for k in run.choices if k not in keys))
     varying = []
+    param_maps = [run.params for run in items]
     for key in keys:
-        seen: set[str | None] = set()
-        for run in items:
-            value = run.params.get(key)
-            seen.add(value if value is not None else run.param(key))
-            if len(seen) > 1:
-                varying.append(key)
-                break
+        seen = {params.get(key) for params in param_maps}
+        if None in seen:  # runs without the override: their group choice (or nothing) counts
+            seen.discard(None)
+            seen.update(run.param(key) for run in items if key not in run.params)
+        if len(seen) > 1:
+            varying.append(key)
     return varying
 
 
@@ -132,7 +132,7 @@ def compare_runs(
     over_keys = tuple(over) if over is not None else (default_over(varying) if by is None else ())
     by_keys = tuple(by) if by is not None else tuple(k for k in varying if k not in over_keys)
     if over is None and by is not None:
-        over_keys = tuple(k for k in varying_params(runs) if k not in by_keys)
+        over_keys = tuple(k for k in varying if k not in by_keys)
     groups: dict[tuple[str, ...], tuple[list[float], list[str], list[int]]] = {}
     for run in runs:
         params = run.params
