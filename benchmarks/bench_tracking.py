@@ -61,8 +61,8 @@ def _metrics_of(i: int) -> dict[str, float]:
 
 def make_run_dirs(root: Path, count: int) -> None:
     """Write ``count`` completed run records (the real record format, no fsync: setup only)."""
-    from runlab.tracking.records import RECORD_DIR, RECORD_FILE, RunRecord
     from runlab.tracking.recorder import sweep_id_of
+    from runlab.tracking.records import RECORD_DIR, RECORD_FILE, RunRecord
 
     sweep = root / "multirun" / "bench"
     sweep_id = sweep_id_of(sweep)
@@ -85,7 +85,7 @@ def make_run_dirs(root: Path, count: int) -> None:
 
 def bench_logging(points: int) -> dict[str, float]:
     """Points per second of both logging forms, flush and finish included."""
-    import runlab.tracking as tracking
+    from runlab import tracking
     from runlab.tracking.recorder import RunRecorder
 
     results = {}
