@@ -10,14 +10,17 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+# These three share their name with their module (as in Hydra), so they are imported eagerly: a lazy
+# lookup would lose to the submodule attribute Python sets once ``runlab.compose`` (the module) is
+# imported.  The modules keep their own imports light for this reason.
+from runlab.compose import compose
+from runlab.initialize import initialize, initialize_config_dir, initialize_config_module
+from runlab.main import main
 from runlab.version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover - names for type checkers and IDEs
     from runlab import utils
-    from runlab.compose import compose
     from runlab.errors import MissingConfigException
-    from runlab.initialize import initialize, initialize_config_dir, initialize_config_module
-    from runlab.main import main
     from runlab.tracking.metrics import log_metric, log_metrics
     from runlab.tracking.query import runs
     from runlab.types import TaskFunction
@@ -41,13 +44,8 @@ __all__ = [
 _LAZY: dict[str, tuple[str, str | None]] = {
     "MissingConfigException": ("runlab.errors", "MissingConfigException"),
     "TaskFunction": ("runlab.types", "TaskFunction"),
-    "compose": ("runlab.compose", "compose"),
-    "initialize": ("runlab.initialize", "initialize"),
-    "initialize_config_dir": ("runlab.initialize", "initialize_config_dir"),
-    "initialize_config_module": ("runlab.initialize", "initialize_config_module"),
     "log_metric": ("runlab.tracking.metrics", "log_metric"),
     "log_metrics": ("runlab.tracking.metrics", "log_metrics"),
-    "main": ("runlab.main", "main"),
     "runs": ("runlab.tracking.query", "runs"),
     "utils": ("runlab.utils", None),
 }
@@ -60,8 +58,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'runlab' has no attribute {name!r}") from None
     module = import_module(module_name)
     value = module if attribute is None else getattr(module, attribute)
-    # Cache on the package so the lookup happens once.  This also wins over the submodule attribute
-    # Python sets when e.g. ``runlab.compose`` (the module) is imported: ``runlab.compose`` stays the function.
+    # Cache on the package so the lookup happens once.
     globals()[name] = value
     return value
 
