@@ -176,3 +176,40 @@ def test_verbose_and_disabled_logging(tmp_path: Path) -> None:
     quiet = run_script(script, ["hydra/job_logging=disabled", "hydra.run.dir=q"], cwd=tmp_path)
     assert "x is 1" not in quiet.stdout
     assert not (tmp_path / "q" / "my_app.log").exists()
+
+
+PACKAGED_APP = """\
+import runlab
+from omegaconf import OmegaConf
+from runlab.core.hydra_config import HydraConfig
+
+
+class Task:
+    def __call__(self, cfg):
+        print(OmegaConf.to_yaml(cfg), HydraConfig.get().job.name, sep="", end="")
+
+
+main = runlab.main(version_base=None, config_path="conf", config_name="config")(Task())
+
+
+def run():
+    main()
+"""
+
+
+def test_installed_module_uses_package_configs_and_module_job_name(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "mypkg/__init__.py": "",
+            "mypkg/conf/__init__.py": "",
+            "mypkg/conf/config.yaml": "a: 1\n",
+            "mypkg/app.py": PACKAGED_APP,
+            "launch.py": "from mypkg.app import run\nrun()\n",
+        },
+    )
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    done = run_script(tmp_path / "launch.py", ["a=2", "hydra.run.dir=o"], cwd=work)
+    assert (done.returncode, done.stdout) == (0, "a: 2\napp"), done.stderr
+    assert (work / "o" / "app.log").is_file()
