@@ -375,3 +375,10 @@ def test_structured_source_missing_config() -> None:
     source = StructuredConfigSource("schema", "structured://", store=ConfigStore())
     with pytest.raises(ConfigLoadError, match="Structured config not found db/nope.yaml"):
         source.load_config("db/nope")
+
+
+def test_object_type_is_at_hydras_path() -> None:
+    from runlab.core.object_type import ObjectType as CoreObjectType
+
+    assert CoreObjectType is ObjectType
+    assert [t.value for t in ObjectType] == [0, 1, 2]
