@@ -165,8 +165,19 @@ def test_list_file_is_a_list_config() -> None:
 
 
 def test_scalar_file_is_refused() -> None:
-    with pytest.raises(ConfigLoadError, match="'s.yaml' must hold a mapping or a list, got str"):
-        load_config_text("just a string\n", filename="s.yaml")
+    with pytest.raises(ConfigLoadError) as error:
+        load_config_text("42\n", filename="s.yaml")
+    assert str(error.value) == (
+        "Cannot load config file 's.yaml': Invalid loaded object type: int (expected a mapping or a list)"
+    )
+    assert isinstance(error.value, OSError)
+
+
+def test_a_bare_word_file_is_a_key_like_in_omegaconf(tmp_path: Path) -> None:
+    config = load_config_text("just_a_key\n", filename="w.yaml")
+    path = tmp_path / "w.yaml"
+    path.write_text("just_a_key\n", encoding="utf-8")
+    assert config == OmegaConf.load(path) == {"just_a_key": None}
 
 
 def test_interpolations_stay_unresolved() -> None:

@@ -274,9 +274,13 @@ def config_from_data(data: Any, *, filename: str) -> DictConfig | ListConfig:
 
     if data is None:
         return OmegaConf.create()
+    if isinstance(data, str):
+        # OmegaConf reads a file holding one bare word as a mapping with that key (value None).
+        data = {data: None}
     if not isinstance(data, (dict, list)):
         raise ConfigLoadError(
-            f"Config file '{filename}' must hold a mapping or a list, got {type(data).__name__}"
+            f"Cannot load config file '{filename}': Invalid loaded object type: "
+            f"{type(data).__name__} (expected a mapping or a list)"
         )
     try:
         return OmegaConf.create(data)
