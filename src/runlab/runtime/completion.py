@@ -170,7 +170,7 @@ def _key_suggestions(config: Any, word: str) -> list[str]:
         return []
     results = []
     for key in node:
-        full = f"{parent}.{key}" if parent else str(key)
+        full = f"{parent}.{key!s}" if parent else str(key)
         child = node._get_node(key)
         results.append(f"{full}." if isinstance(child, DictConfig) else f"{full}=")
     return results

@@ -177,7 +177,7 @@ def execute_job(
             callbacks = load_callbacks(config)
         env_set = OmegaConf.to_container(config.hydra.job.env_set, resolve=True)
         assert isinstance(env_set, dict)
-        with env_override(env_set):
+        with env_override({str(name): value for name, value in env_set.items()}):
             callbacks.on_job_start(config=config, task_function=task_function)
             record = recording.start_recording(
                 config=config, output_dir=output_dir, overrides=tuple(overrides)

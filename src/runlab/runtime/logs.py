@@ -74,7 +74,7 @@ def _to_plain(log_config: Any) -> dict[str, Any]:
     if isinstance(log_config, DictConfig):
         plain = OmegaConf.to_container(log_config, resolve=True)
         assert isinstance(plain, dict)
-        return plain
+        return {str(key): value for key, value in plain.items()}
     return dict(log_config)
 
 
