@@ -30,7 +30,22 @@ def _start(run_dir: Path) -> RunRecorder:
                              index_path="")
 
 
-def test_logging_outside_a_run_names_the_fix() -> None:
+def test_logging_outside_a_run_drops_points_with_one_warning(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(metrics_module._DROP, "warned", False)
+    for step in range(300):
+        log_metrics({"loss": 1.0}, step=step)
+        log_metric("acc", 1.0)
+    warnings = [r for r in caplog.records if "outside a run" in r.getMessage()]
+    assert len(warnings) == 1 and "@runlab.main" in warnings[0].getMessage()
+    kept = sum(len(column) for column in metrics_module._DROP._columns.values())
+    assert kept <= 2  # at most the last point: nothing accumulates
+    metrics_module.flush_metrics()
+    assert list(Path.cwd().rglob("metrics.jsonl")) == []
+
+
+def test_strict_mode_raises_outside_a_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNLAB_STRICT_METRICS", "1")
     with pytest.raises(NoActiveRunError, match="@runlab.main"):
         log_metrics({"loss": 1.0})
     with pytest.raises(NoActiveRunError):

@@ -287,14 +287,47 @@ def active_sink() -> MetricsSink | None:
     return sink
 
 
+class _DroppingSink(MetricsSink):
+    """Where points go outside any run: nowhere, after one warning in the log.
+
+    Code that logs metrics (a training library, a task called directly from a unit test) must keep
+    working outside ``@runlab.main``; losing those points silently would hide a real mistake, so the
+    first call is reported.  ``RUNLAB_STRICT_METRICS=1`` raises :class:`NoActiveRunError` instead.
+    """
+
+    def __init__(self) -> None:  # no file, not registered for flushing
+        self._columns = {}
+        self._flush_lock = threading.Lock()
+        self._last_flush = _time()
+        self.warned = False
+
+    def flush(self) -> None:
+        self._columns.clear()
+
+    def _maybe_flush(self, size: int) -> None:
+        self._columns.clear()
+
+
+_DROP = _DroppingSink()
+
+
 def _require_sink() -> MetricsSink:
+    """The active sink; outside any run the dropping sink (or an error in strict mode)."""
     sink = active_sink()
-    if sink is None:
+    if sink is not None:
+        return sink
+    if os.environ.get("RUNLAB_STRICT_METRICS"):
         raise NoActiveRunError(
             "runlab.log_metrics() needs an active run: call it from a task decorated with "
             "@runlab.main (or set RUNLAB_RUN_DIR to a run directory)."
         )
-    return sink
+    if not _DROP.warned:
+        _DROP.warned = True
+        _log.warning(
+            "runlab.log_metrics() called outside a run: points are dropped (log from a task "
+            "decorated with @runlab.main, or set %s to a run directory)", RUN_DIR_ENV)
+    _DROP._columns.clear()
+    return _DROP
 
 
 def log_metrics(metrics: Mapping[str, Any], step: int | None = None) -> None:

@@ -137,11 +137,14 @@ class RunRecorder:
         command_line: Sequence[str] | None = None,
         app_dir: str | os.PathLike[str] | None = None,
         index_path: str | os.PathLike[str] | None = None,
+        launch_dir: str | os.PathLike[str] | None = None,
     ) -> RunRecorder:
         """Write the ``running`` record of ``run_dir`` and make it the active run.
 
-        ``index_path`` None means ``$RUNLAB_INDEX`` or ``<cwd>/.runlab/index.db``; ``""`` disables
-        indexing (the record is still written).
+        ``index_path`` None means ``$RUNLAB_INDEX``, else ``<launch_dir>/.runlab/index.db`` (the
+        directory the app was started from; default the cwd, which is wrong once the job has
+        changed into its output dir, hence the parameter); ``""`` disables indexing (the record is
+        still written).
         """
         run_dir = os.path.abspath(run_dir)
         pid = os.getpid()
@@ -174,7 +177,7 @@ class RunRecorder:
         if index_path is None:
             from runlab.tracking.store import default_index_path
 
-            resolved_index: Path | None = default_index_path()
+            resolved_index: Path | None = default_index_path(launch_dir)
         else:
             resolved_index = Path(index_path) if str(index_path) else None
         recorder = cls(record, resolved_index)
@@ -200,9 +203,10 @@ class RunRecorder:
         """Log into this run explicitly (whatever run is active)."""
         self.sink.add(metrics, step)
 
-    def finish(self, status: str, return_value: Any = None,
+    def finish(self, status: Any, return_value: Any = None,
                error: BaseException | str | None = None, traceback: str | None = None) -> RunRecord:
         """Flush metrics and write the final record (``completed``/``failed``/``killed``)."""
+        status = str(getattr(status, "name", status)).lower()  # JobStatus.FAILED / "FAILED"
         if status not in STATUSES or status == "running":
             raise ValueError(f"finish(status={status!r}): expected one of completed, failed, killed")
         if self.finished:
