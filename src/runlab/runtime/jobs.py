@@ -143,7 +143,7 @@ def execute_job(
 
     from runlab.runtime import logs, recording
     from runlab.runtime.callbacks import load_callbacks
-    from runlab.runtime.outputs import job_output_dir
+    from runlab.runtime.outputs import job_output_path
 
     saved_hydra = context.current_hydra_config()
     launch_cwd = os.getcwd()
@@ -151,7 +151,8 @@ def execute_job(
     try:
         context.set_hydra_config(config)
         if output_dir is None:
-            output_dir = job_output_dir(config, job_dir_key, job_subdir_key)
+            output_dir = job_output_path(config, job_dir_key, job_subdir_key)
+        configured_dir = output_dir
         output_dir = os.path.abspath(output_dir)
         with read_write(config.hydra.runtime), open_dict(config.hydra.runtime):
             config.hydra.runtime.output_dir = output_dir
@@ -164,7 +165,7 @@ def execute_job(
         os.makedirs(output_dir, exist_ok=True)
         if _should_chdir(config):
             os.chdir(output_dir)
-            job_return.working_dir = output_dir
+            job_return.working_dir = configured_dir
         else:
             job_return.working_dir = launch_cwd
 

@@ -19,6 +19,7 @@ __all__ = [
     "SWEEP_SUBDIR_KEY",
     "SnapshotPaths",
     "job_output_dir",
+    "job_output_path",
     "snapshot_paths",
 ]
 
@@ -44,17 +45,24 @@ def _select_str(config: DictConfig, key: str) -> str:
     return str(value)
 
 
-def job_output_dir(
+def job_output_path(
     config: DictConfig, job_dir_key: str = RUN_DIR_KEY, job_subdir_key: str | None = None
 ) -> str:
-    """The job's output directory, absolute (relative patterns are taken from the current cwd).
+    """The job's output directory as configured (possibly relative to the launch cwd).
 
     The subdir is evaluated here, per job, because it usually interpolates ``hydra.job.num``.
     """
     directory = _select_str(config, job_dir_key)
     if job_subdir_key is not None:
         directory = os.path.join(directory, _select_str(config, job_subdir_key))
-    return os.path.abspath(directory)
+    return directory
+
+
+def job_output_dir(
+    config: DictConfig, job_dir_key: str = RUN_DIR_KEY, job_subdir_key: str | None = None
+) -> str:
+    """The job's output directory, absolute (``hydra.runtime.output_dir``)."""
+    return os.path.abspath(job_output_path(config, job_dir_key, job_subdir_key))
 
 
 def snapshot_paths(output_dir: str, output_subdir: str) -> SnapshotPaths:
