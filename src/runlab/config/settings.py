@@ -22,8 +22,8 @@ from runlab.types import RunMode
 if TYPE_CHECKING:
     from runlab.config.store import ConfigStore
 
-# OmegaConf reads these annotations at runtime; ``Optional``/``Dict``-free spellings need 3.10+,
-# which runlab requires, but ``Optional`` is kept where OmegaConf must see ``None`` as allowed.
+# OmegaConf reads these annotations at runtime to type each node.  ``Optional[X]`` (not ``X | None``)
+# is spelled out because OmegaConf 2.3, which Hydra users may still run, only understands that form.
 
 __all__ = [
     "BUILTIN_PROVIDER",
