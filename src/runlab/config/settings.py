@@ -13,7 +13,7 @@ as ``hydra/config`` when a repository is first built.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from omegaconf import MISSING
 
@@ -21,9 +21,6 @@ from runlab.types import RunMode
 
 if TYPE_CHECKING:
     from runlab.config.store import ConfigStore
-
-# OmegaConf reads these annotations at runtime to type each node.  ``Optional[X]`` (not ``X | None``)
-# is spelled out because OmegaConf 2.3, which Hydra users may still run, only understands that form.
 
 __all__ = [
     "BUILTIN_PROVIDER",
@@ -104,11 +101,11 @@ class JobConf:
 
     name: str = MISSING
     # None means "decide by version_base": chdir under 1.1, stay in the launch dir from 1.2 on.
-    chdir: Optional[bool] = None  # noqa: UP045 - OmegaConf reads this annotation
+    chdir: bool | None = None
     override_dirname: str = MISSING
     id: str = MISSING
     num: int = MISSING
-    config_name: Optional[str] = MISSING  # noqa: UP045
+    config_name: str | None = MISSING
     env_set: dict[str, str] = field(default_factory=dict)
     env_copy: list[str] = field(default_factory=list)
 
@@ -161,7 +158,7 @@ class HydraConf:
 
     defaults: list[Any] = field(default_factory=_default_hydra_defaults)
 
-    mode: Optional[RunMode] = None  # noqa: UP045
+    mode: RunMode | None = None
     # Extra search path entries; only the primary config (or the command line) may set them.
     searchpath: list[str] = field(default_factory=list)
 
@@ -178,7 +175,7 @@ class HydraConf:
     hydra_help: HydraHelpConf = field(default_factory=HydraHelpConf)
 
     # Where config.yaml, hydra.yaml and overrides.yaml of each job go; None writes none of them.
-    output_subdir: Optional[str] = ".hydra"  # noqa: UP045
+    output_subdir: str | None = ".hydra"
 
     overrides: OverridesConf = field(default_factory=OverridesConf)
     job: JobConf = field(default_factory=JobConf)
