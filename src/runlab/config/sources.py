@@ -27,6 +27,7 @@ from runlab.errors import ConfigLoadError, HydraDeprecationError
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig, ListConfig
+
     from runlab.config.store import ConfigStore
 
 __all__ = [
