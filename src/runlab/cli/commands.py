@@ -49,11 +49,14 @@ def _when(timestamp: float | None) -> str:
 
 def _select(index: RunIndex, args: argparse.Namespace, *, sweep: str | None,
             default_status: list[str] | None = None, sort: str | None = None,
-            limit: int | None = None) -> RunList:
+            limit: int | None = None, with_overrides: bool = True) -> RunList:
+    from functools import partial
+
     from runlab.tracking.resolve import resolve_sweep
 
     sweep_ids = [resolve_sweep(index, sweep)] if sweep else None
-    return select(index.query, sweep_ids=sweep_ids, where=args.where,
+    load = index.query if with_overrides else partial(index.query, with_overrides=False)
+    return select(load, sweep_ids=sweep_ids, where=args.where,
                   status=args.status or default_status, since=args.since, sort=sort, limit=limit)
 
 
@@ -158,8 +161,8 @@ def _comparison(args: argparse.Namespace, found: RunList) -> Any:
                         mode=args.mode)
 
 
-def _sweep_runs(args: argparse.Namespace, target: str | None, default_status: list[str] | None
-                ) -> RunList:
+def _sweep_runs(args: argparse.Namespace, target: str | None, default_status: list[str] | None,
+                *, with_overrides: bool = True) -> RunList:
     if target and os.path.isdir(target) and not args.where and not args.since:
         from runlab.tracking.summary import load_sweep
 
@@ -169,13 +172,14 @@ def _sweep_runs(args: argparse.Namespace, target: str | None, default_status: li
             return RunList(r for r in load_sweep(target)
                            if statuses is None or r.status in statuses)
     with _open_index(args) as index:
-        return _select(index, args, sweep=target or args.sweep, default_status=default_status)
+        return _select(index, args, sweep=target or args.sweep, default_status=default_status,
+                       with_overrides=with_overrides)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from runlab.tracking.tables import comparison_rows
 
-    found = _sweep_runs(args, args.target, ["completed"])
+    found = _sweep_runs(args, args.target, ["completed"], with_overrides=False)
     if not found:
         raise CommandError("runlab: no runs match", EXIT_EMPTY)
     comparison = _comparison(args, found)

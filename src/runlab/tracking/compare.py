@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from runlab.tracking.model import Run
@@ -16,6 +16,8 @@ from runlab.tracking.model import Run
 __all__ = [
     "CompareRow",
     "Comparison",
+    "aggregate",
+    "choose_keys",
     "compare_runs",
     "default_mode",
     "default_over",
@@ -115,6 +117,51 @@ def _stats(values: list[float]) -> tuple[float | None, float | None, float | Non
     return mean, std, min(values), max(values)
 
 
+def choose_keys(varying: Sequence[str], by: Sequence[str] | None, over: Sequence[str] | None
+                ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(by, over)`` from what the user named and the params that vary (see :func:`compare_runs`)."""
+    over_keys = tuple(over) if over is not None else (default_over(varying) if by is None else ())
+    by_keys = tuple(by) if by is not None else tuple(k for k in varying if k not in over_keys)
+    if over is None and by is not None:
+        over_keys = tuple(k for k in varying if k not in by_keys)
+    return by_keys, over_keys
+
+
+def aggregate(
+    items: Iterable[tuple[tuple[str, ...], str, object]],
+    *,
+    metric: str,
+    mode: str,
+    by: tuple[str, ...],
+    over: tuple[str, ...],
+) -> Comparison:
+    """The compare table of ``(group key, run id, metric value)`` triples (value None = missing)."""
+    if mode not in ("min", "max"):
+        raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+    groups: dict[tuple[str, ...], tuple[list[float], list[str], list[int]]] = {}
+    count = 0
+    for key, run_id, value in items:
+        count += 1
+        values, ids, missing = groups.setdefault(key, ([], [], [0]))
+        ids.append(run_id)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and not math.isnan(value):
+            values.append(float(value))
+        else:
+            missing[0] += 1
+    rows = []
+    for key, (values, ids, missing) in groups.items():
+        mean, std, low, high = _stats(values)
+        rows.append(CompareRow(params=tuple(zip(by, key)), n=len(values), mean=mean, std=std,
+                               min=low, max=high, missing=missing[0], run_ids=tuple(ids)))
+    sign = 1.0 if mode == "min" else -1.0
+    rows.sort(key=lambda r: (r.mean is None, sign * r.mean if r.mean is not None else 0.0,
+                             r.params))
+    if rows and rows[0].mean is not None:
+        rows[0] = CompareRow(**{**rows[0].__dict__, "best": True})
+    return Comparison(metric=metric, mode=mode, by=by, over=over, rows=tuple(rows), runs=count)
+
+
 def compare_runs(
     runs: Sequence[Run],
     metric: str,
@@ -123,36 +170,19 @@ def compare_runs(
     over: Sequence[str] | None = None,
     mode: str | None = None,
 ) -> Comparison:
-    """Group ``runs`` by the ``by`` params (default: every varying param not in ``over``) and
-    aggregate ``metric`` (mean, sample std, min, max, n); the best row by ``mode`` is marked."""
+    """Group ``runs`` by the ``by`` params (default: every varying param not in ``over``; params
+    named ``seed`` are aggregated over) and aggregate ``metric`` (mean, sample std, min, max, n);
+    the best row by ``mode`` (default from the metric's name) is marked."""
     mode = mode or default_mode(metric)
     if mode not in ("min", "max"):
         raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
     varying = varying_params(runs) if by is None or over is None else []
-    over_keys = tuple(over) if over is not None else (default_over(varying) if by is None else ())
-    by_keys = tuple(by) if by is not None else tuple(k for k in varying if k not in over_keys)
-    if over is None and by is not None:
-        over_keys = tuple(k for k in varying if k not in by_keys)
-    groups: dict[tuple[str, ...], tuple[list[float], list[str], list[int]]] = {}
-    for run in runs:
-        params = run.params
-        key = tuple(params[k] if k in params else (run.param(k) or MISSING) for k in by_keys)
-        values, ids, missing = groups.setdefault(key, ([], [], [0]))
-        ids.append(run.run_id)
-        value = run.metrics.get(metric)
-        if isinstance(value, (int, float)) and not math.isnan(value):
-            values.append(float(value))
-        else:
-            missing[0] += 1
-    rows = []
-    for key, (values, ids, missing) in groups.items():
-        mean, std, low, high = _stats(values)
-        rows.append(CompareRow(params=tuple(zip(by_keys, key)), n=len(values), mean=mean, std=std,
-                               min=low, max=high, missing=missing[0], run_ids=tuple(ids)))
-    sign = 1.0 if mode == "min" else -1.0
-    rows.sort(key=lambda r: (r.mean is None, sign * r.mean if r.mean is not None else 0.0,
-                             r.params))
-    if rows and rows[0].mean is not None:
-        rows[0] = CompareRow(**{**rows[0].__dict__, "best": True})
-    return Comparison(metric=metric, mode=mode, by=by_keys, over=over_keys, rows=tuple(rows),
-                      runs=len(runs))
+    by_keys, over_keys = choose_keys(varying, by, over)
+
+    def items() -> Iterator[tuple[tuple[str, ...], str, object]]:
+        for run in runs:
+            params = run.params
+            key = tuple(params[k] if k in params else (run.param(k) or MISSING) for k in by_keys)
+            yield key, run.run_id, run.metrics.get(metric)
+
+    return aggregate(items(), metric=metric, mode=mode, by=by_keys, over=over_keys)

@@ -35,6 +35,7 @@ from runlab.tracking.records import (
 __all__ = ["INDEX_ENV", "IndexStats", "RunIndex", "default_index_path", "mark_if_dead"]
 
 INDEX_ENV = "RUNLAB_INDEX"
+_DECODER = json.JSONDecoder()
 _log = logging.getLogger(__name__)
 
 _COLUMNS = (
@@ -48,7 +49,7 @@ _UPSERT = (
 )
 _LIST_COLUMNS = (
     "run_id, run_dir, status, start, end, duration, sweep_id, sweep_dir, job_num, host, pid, "
-    "listing, error, git_commit, git_dirty"
+    "listing, error, git_commit, git_dirty, overrides"
 )
 
 
@@ -79,8 +80,7 @@ def _dumps(value: Any) -> str:
 def _row_of(record: RunRecord, mtime: float | None) -> tuple[Any, ...]:
     git = record.git or {}
     dirty = git.get("dirty")
-    listing = {"overrides": list(record.overrides), "params": record.params,
-               "choices": record.choices, "metrics": record.metrics}
+    listing = {"params": record.params, "choices": record.choices, "metrics": record.metrics}
     return (
         record.run_id, record.run_dir, record.sweep_id, record.sweep_dir, record.job_num,
         record.status, record.start, record.end, record.duration, record.host, record.pid,
@@ -264,12 +264,13 @@ class RunIndex:
         return len(gone)
 
     # -- reading ---------------------------------------------------------------------------------
-    def query(self, *, sweep_ids: Sequence[str] | None = None, statuses: Sequence[str] | None = None,
-              since: float | None = None, run_ids: Sequence[str] | None = None,
-              with_config: bool = False) -> RunList:
-        """Runs matching the indexed-column filters, in start order (params/metrics filters are
-        applied by :mod:`runlab.tracking.query`)."""
-        clauses, args = [], []
+    @staticmethod
+    def filter_sql(*, sweep_ids: Sequence[str] | None = None,
+                   statuses: Sequence[str] | None = None, since: float | None = None,
+                   run_ids: Sequence[str] | None = None) -> tuple[str, list[Any]]:
+        """`` WHERE ...`` (or ``""``) and its arguments for the indexed-column filters."""
+        clauses: list[str] = []
+        args: list[Any] = []
         for column, values in (("sweep_id", sweep_ids), ("status", statuses), ("run_id", run_ids)):
             if values is not None:
                 clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
@@ -277,25 +278,37 @@ class RunIndex:
         if since is not None:
             clauses.append("start >= ?")
             args.append(since)
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), args
+
+    def query(self, *, sweep_ids: Sequence[str] | None = None, statuses: Sequence[str] | None = None,
+              since: float | None = None, run_ids: Sequence[str] | None = None,
+              with_config: bool = False, with_overrides: bool = True) -> RunList:
+        """Runs matching the indexed-column filters, in start order (params/metrics filters are
+        applied by :mod:`runlab.tracking.query`).  ``with_overrides=False`` leaves
+        ``Run.overrides`` empty, which saves a third of the parsing when comparing 10,000 runs."""
+        where, args = self.filter_sql(sweep_ids=sweep_ids, statuses=statuses, since=since,
+                                      run_ids=run_ids)
         columns = _LIST_COLUMNS + (", config_flat" if with_config else "")
         sql = f"SELECT {columns} FROM runs{where} ORDER BY start, job_num"
-        loads = json.loads
+        loads = _DECODER.raw_decode  # json.loads minus its two whitespace regex matches per call
         new = object.__new__
+        no_overrides: tuple[str, ...] = ()
         runs = RunList()
         append = runs.append
         for row in self.db.execute(sql, args):
-            listing = loads(row[11])
+            listing = loads(row[11])[0]
             # Run is frozen; filling __dict__ directly skips 19 object.__setattr__ calls per row,
             # which is most of the cost of listing 10,000 runs.
             run = new(Run)
             run.__dict__.update(
                 run_id=row[0], run_dir=row[1], status=row[2], start=row[3], end=row[4],
                 duration=row[5], sweep_id=row[6], sweep_dir=row[7], job_num=row[8], host=row[9],
-                pid=row[10], overrides=tuple(listing["overrides"]), params=listing["params"],
+                pid=row[10],
+                overrides=tuple(loads(row[15])[0]) if with_overrides else no_overrides,
+                params=listing["params"],
                 choices=listing["choices"], metrics=listing["metrics"], error=row[12],
                 git_commit=row[13], git_dirty=None if row[14] is None else bool(row[14]),
-                config_flat=loads(row[15]) if with_config else None,
+                config_flat=loads(row[16])[0] if with_config else None,
             )
             append(run)
         return runs
