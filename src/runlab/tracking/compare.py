@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import methodcaller
 
 from runlab.tracking.model import Run
 
@@ -76,15 +77,18 @@ def varying_params(runs: Iterable[Run]) -> list[str]:
     A key only some runs set also varies (the others show ``-``).
     """
     items = list(runs)
-    keys: dict[str, None] = {}
-    for run in items:
-        keys.update(dict.fromkeys(run.params))
-    for run in items:
-        keys.update(dict.fromkeys(k for k in run.choices if k not in keys))
-    varying = []
     param_maps = [run.params for run in items]
+    keys: dict[str, object] = {}
+    for params in param_maps:
+        keys.update(params)  # only the keys matter; dict.update keeps first-seen order in C
+    choice_keys: dict[str, object] = {}
+    for run in items:
+        choice_keys.update(run.choices)
+    for key in choice_keys:
+        keys.setdefault(key, None)
+    varying = []
     for key in keys:
-        seen = {params.get(key) for params in param_maps}
+        seen = set(map(methodcaller("get", key), param_maps))
         if None in seen:  # runs without the override: their group choice (or nothing) counts
             seen.discard(None)
             seen.update(run.param(key) for run in items if key not in run.params)
