@@ -62,10 +62,15 @@ def test_public_names() -> None:
 
 
 def test_importing_utils_stays_light() -> None:
+    """``runlab.utils`` adds no heavy module to what ``import runlab`` already loads."""
     code = (
-        "import sys, runlab.utils\n"
-        "heavy = [m for m in ('omegaconf', 'yaml', 'runlab.config.instantiate') if m in sys.modules]\n"
-        "print(heavy)"
+        "import sys, runlab\n"
+        "before = set(sys.modules)\n"
+        "import runlab.utils\n"
+        "added = set(sys.modules) - before\n"
+        "heavy = ('omegaconf', 'yaml', 'runlab.config.instantiate', 'runlab.config.targets',"
+        " 'runlab.runtime', 'runlab.core.hydra_config')\n"
+        "print(sorted(m for m in added if m.startswith(heavy)))"
     )
     finished = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

@@ -127,7 +127,11 @@ def _identity_index() -> dict[int, tuple[Any, str]]:
     index: dict[int, tuple[Any, str]] = {}
     for name in _LISTED_NAMES:
         found, obj = _loaded_object(name)
-        if found:
+        if not found:
+            continue
+        known = index.get(id(obj))
+        # one object, several listed names (pickle.loads is _pickle.loads): prefer the public one
+        if known is None or (known[1].startswith("_") and not name.startswith("_")):
             index[id(obj)] = (obj, name)
     _index_cache = (signature, index)
     return index
