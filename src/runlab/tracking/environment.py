@@ -46,7 +46,7 @@ def package_versions() -> dict[str, str]:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             continue
-    stdlib = getattr(sys, "stdlib_module_names", frozenset())
+    stdlib: frozenset[str] = getattr(sys, "stdlib_module_names", frozenset())
     for name, module in list(sys.modules.items()):
         if "." in name or name.startswith("_") or name in stdlib or name in versions:
             continue

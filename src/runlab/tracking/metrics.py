@@ -145,22 +145,9 @@ class MetricsSink:
                 self._write(("\n".join(lines) + "\n").encode())
 
     def _summarize(self, name: str, steps: Sequence[Any], values: Sequence[float | None]) -> None:
-        if isinstance(values, array) or None not in values:
-            present = values
-        else:
-            present = [v for v in values if v is not None]
-        if not present:
+        summary = summary_of(steps, values)
+        if summary is None:
             return
-        finite = present if not math.isnan(sum(present)) else [
-            v for v in present if not math.isnan(v)]
-        last_step = steps[-1] if steps and isinstance(steps[-1], int) else None
-        summary = MetricSummary(
-            last=float(present[-1]),
-            min=float(min(finite)) if finite else float("nan"),
-            max=float(max(finite)) if finite else float("nan"),
-            count=len(present),
-            last_step=last_step,
-        )
         previous = self.summaries.get(name)
         self.summaries[name] = previous.merged(summary) if previous else summary
 
@@ -188,6 +175,25 @@ class MetricsSink:
         self._flush_lock = threading.Lock()
 
 
+def summary_of(steps: Sequence[Any], values: Sequence[float | None]) -> MetricSummary | None:
+    """The summary of one batch (None when it holds no number); NaN is skipped by min/max."""
+    present: Sequence[float] = (
+        values if isinstance(values, array) or None not in values  # type: ignore[assignment]
+        else [v for v in values if v is not None])
+    if not present:
+        return None
+    finite = present if not math.isnan(sum(present)) else [
+        v for v in present if not math.isnan(v)]
+    last_step = steps[-1] if steps and isinstance(steps[-1], int) else None
+    return MetricSummary(
+        last=float(present[-1]),
+        min=float(min(finite)) if finite else float("nan"),
+        max=float(max(finite)) if finite else float("nan"),
+        count=len(present),
+        last_step=last_step,
+    )
+
+
 _CHECK_MASK = 0x7F  # look at the clock every 64 points of a column
 _BINARY_FROM = 2048  # batches this large are stored as base64 arrays (JSON floats are too slow)
 
@@ -199,8 +205,9 @@ def _encode_batch(name: str, steps: list[Any], values: list[Any], since: float, 
     Small batches are plain JSON lists a human can read; large ones pack values as little-endian
     float64 (and integer steps as int64) in base64, which costs ~10x less than printing floats.
     """
-    head = {"name": name, "time": [since, now]}
+    head: dict[str, Any] = {"name": name, "time": [since, now]}
     numbers: Sequence[float | None]
+    packed: array[float] | None
     try:
         packed = array("d", values)
     except (TypeError, OverflowError):
@@ -422,16 +429,9 @@ def summarize_metrics_file(path: str | os.PathLike[str]) -> dict[str, MetricSumm
         all_steps, all_values = series.setdefault(name, ([], []))
         all_steps.extend(steps)
         all_values.extend(values)
-    sink = _SummaryOnly()
+    summaries = {}
     for name, (steps, values) in series.items():
-        sink._summarize(name, steps, values)
-    return sink.summaries
-
-
-class _SummaryOnly:
-    """Borrow MetricsSink's summary rule without opening a file."""
-
-    def __init__(self) -> None:
-        self.summaries: dict[str, MetricSummary] = {}
-
-    _summarize = MetricsSink._summarize
+        summary = summary_of(steps, values)
+        if summary is not None:
+            summaries[name] = summary
+    return summaries

@@ -130,8 +130,10 @@ def parallel_figure(runs: Sequence[Run], metric: str) -> Figure:
     from runlab.tracking.compare import varying_params
 
     params = varying_params(runs)
-    kept = [r for r in runs if isinstance(r.metrics.get(metric), (int, float))]
-    dims = [(p, tuple(r.param(p) or "-" for r in kept)) for p in params]
+    kept = [r for r in runs if isinstance(r.metrics.get(metric), (int, float))
+            and not math.isnan(r.metrics[metric])]
+    dims: list[tuple[str, tuple[Any, ...]]] = [
+        (p, tuple(r.param(p) or "-" for r in kept)) for p in params]
     color = tuple(float(r.metrics[metric]) for r in kept)
     dims.append((metric, color))
     return Figure(kind="parallel", title=f"parallel coordinates: {metric}", x_label="",
@@ -196,7 +198,7 @@ def _draw_parallel(fig: Any, ax: Any, figure: Figure) -> None:
 
     columns = [_axis_positions(values) for _name, values in figure.dimensions]
     count = len(figure.color)
-    colors = list(figure.color)
+    colors = [0.0 if c is None else c for c in figure.color]
     low, high = (min(colors), max(colors)) if colors else (0.0, 1.0)
     cmap = colormaps["viridis"]
     for i in range(count):
