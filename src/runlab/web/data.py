@@ -1,0 +1,257 @@
+"""What the dashboard reads: paginated run and sweep listings over the tracker's index.
+
+The tracker's :mod:`runlab.tracking.query` loads every matching run, which is right for a CLI table but
+not for a page showing 50 rows of 10,000.  So the plain listing (newest first, filters on indexed
+columns) pages in SQL here and only the page's rows are parsed, through ``RunIndex.query``.  Filters the
+index cannot express (``loss<0.3`` on params/metrics/config, or sorting by a metric) fall back to the
+tracker's own ``select``, so the dashboard and ``runlab runs`` agree on what a filter means.
+
+Nothing here writes: the dashboard is a reader of run directories and the index.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from runlab.tracking.model import Run, RunList
+from runlab.tracking.query import parse_since, parse_where, select
+from runlab.tracking.records import STATUSES, RunRecord, read_record
+from runlab.tracking.store import RunIndex
+
+__all__ = ["Dashboard", "Page", "RunFilter", "SweepSummary"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """The filters of the runs list as the user typed them (validated when applied)."""
+
+    text: str = ""
+    statuses: tuple[str, ...] = ()
+    where: tuple[str, ...] = ()
+    since: str = ""
+    until: str = ""
+    sweep: str = ""
+    sort: str = ""
+
+    def needs_full_scan(self) -> bool:
+        """Params/metrics filters and custom sorts are evaluated in Python over every run."""
+        return bool(self.where or self.sort)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a listing and how many items match in all."""
+
+    items: Sequence[T]
+    total: int
+    number: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """A sweep as its listing row and live progress show it."""
+
+    sweep_id: str
+    sweep_dir: str | None
+    start: float | None
+    last_update: float | None
+    total: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def running(self) -> int:
+        return self.counts.get("running", 0)
+
+    @property
+    def done(self) -> int:
+        return self.total - self.running
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _matches_text(run: Run, text: str) -> bool:
+    needle = text.lower()
+    fields = [run.run_id, run.sweep_id or "", run.run_dir, " ".join(run.overrides)]
+    fields.extend(f"{k}={v}" for k, v in run.params.items())
+    return any(needle in f.lower() for f in fields)
+
+
+class Dashboard:
+    """Read access to one index for the web routes (one SQLite connection per server thread)."""
+
+    def __init__(self, index_path: str | os.PathLike[str]) -> None:
+        self.index_path = Path(index_path)
+        self._local = threading.local()
+
+    # -- connection --------------------------------------------------------------------------
+    def index(self) -> RunIndex | None:
+        """This thread's connection, or None while no index exists (the page then shows none)."""
+        store: RunIndex | None = getattr(self._local, "store", None)
+        if store is None:
+            if not self.index_path.is_file():
+                return None
+            store = RunIndex(self.index_path)
+            self._local.store = store
+        return store
+
+    # -- runs ----------------------------------------------------------------------------------
+    def validate(self, flt: RunFilter) -> None:
+        """Raise QueryError (a ValueError) naming the filter that cannot be read."""
+        for expression in flt.where:
+            parse_where(expression)
+        for text in (flt.since, flt.until):
+            if text:
+                parse_since(text)
+        for status in flt.statuses:
+            if status not in STATUSES:
+                from runlab.tracking.query import QueryError
+
+                raise QueryError(f"unknown status {status!r}: expected one of {', '.join(STATUSES)}")
+
+    def runs(self, flt: RunFilter, *, page: int = 1, size: int = 50) -> Page[Run]:
+        """The runs matching ``flt``, newest first unless sorted; only page ``page`` is parsed."""
+        self.validate(flt)
+        page = max(1, page)
+        store = self.index()
+        if store is None:
+            return Page(items=[], total=0, number=1, size=size)
+        if flt.needs_full_scan():
+            everything = self._select(store, flt)
+            start = (page - 1) * size
+            return Page(items=everything[start:start + size], total=len(everything),
+                        number=page, size=size)
+        where, args = self._sql_filter(store, flt)
+        total = int(store.db.execute(f"SELECT COUNT(*) FROM runs{where}", args).fetchone()[0])
+        ids = [row[0] for row in store.db.execute(
+            f"SELECT run_id FROM runs{where} ORDER BY start DESC, job_num DESC LIMIT ? OFFSET ?",
+            [*args, size, (page - 1) * size])]
+        by_id = {run.run_id: run for run in store.query(run_ids=ids)} if ids else {}
+        return Page(items=[by_id[i] for i in ids if i in by_id], total=total, number=page,
+                    size=size)
+
+    def _sweep_ids(self, flt: RunFilter) -> list[str] | None:
+        return [flt.sweep] if flt.sweep else None
+
+    def _sql_filter(self, store: RunIndex, flt: RunFilter) -> tuple[str, list[Any]]:
+        where, args = store.filter_sql(
+            sweep_ids=self._sweep_ids(flt), statuses=list(flt.statuses) or None,
+            since=parse_since(flt.since) if flt.since else None)
+        clauses = [where[len(" WHERE "):]] if where else []
+        if flt.until:
+            clauses.append("start <= ?")
+            args.append(parse_since(flt.until))
+        if flt.text:
+            clauses.append("(run_id LIKE ? ESCAPE '\\' OR overrides LIKE ? ESCAPE '\\' "
+                           "OR sweep_id LIKE ? ESCAPE '\\' OR run_dir LIKE ? ESCAPE '\\')")
+            args.extend([_like(flt.text)] * 4)
+        return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), args
+
+    def _select(self, store: RunIndex, flt: RunFilter) -> list[Run]:
+        found = select(partial(store.query, with_overrides=True), sweep_ids=self._sweep_ids(flt),
+                       where=list(flt.where), status=list(flt.statuses) or None,
+                       since=flt.since or None, sort=flt.sort or None)
+        if flt.until:
+            cutoff = parse_since(flt.until)
+            found = RunList(r for r in found if (r.start or 0.0) <= cutoff)
+        if flt.text:
+            found = RunList(r for r in found if _matches_text(r, flt.text))
+        return found
+
+    def run(self, run_id: str) -> Run | None:
+        store = self.index()
+        if store is None:
+            return None
+        found = store.query(run_ids=[run_id])
+        return found[0] if found else None
+
+    def record(self, run_id: str) -> RunRecord | None:
+        """The full record of an indexed run (the index decides which directories are runs)."""
+        store = self.index()
+        run_dir = store.run_dir_of(run_id) if store is not None else None
+        return read_record(run_dir) if run_dir else None
+
+    def run_dir(self, run_id: str) -> str | None:
+        store = self.index()
+        return store.run_dir_of(run_id) if store is not None else None
+
+    # -- sweeps --------------------------------------------------------------------------------
+    def sweeps(self, *, text: str = "", since: str = "", page: int = 1, size: int = 50
+               ) -> Page[SweepSummary]:
+        """Sweeps newest first, with per-status job counts."""
+        page = max(1, page)
+        store = self.index()
+        if store is None:
+            return Page(items=[], total=0, number=1, size=size)
+        clauses = ["sweep_id IS NOT NULL"]
+        args: list[Any] = []
+        if text:
+            clauses.append("(sweep_id LIKE ? ESCAPE '\\' OR sweep_dir LIKE ? ESCAPE '\\')")
+            args.extend([_like(text)] * 2)
+        having = ""
+        if since:
+            having = " HAVING MIN(start) >= ?"
+            args.append(parse_since(since))
+        where = " WHERE " + " AND ".join(clauses)
+        total = int(store.db.execute(
+            f"SELECT COUNT(*) FROM (SELECT sweep_id FROM runs{where} GROUP BY sweep_id{having})",
+            args).fetchone()[0])
+        rows = store.db.execute(
+            f"SELECT sweep_id, MIN(sweep_dir), MIN(start), MAX(COALESCE(end, start)), COUNT(*) "
+            f"FROM runs{where} GROUP BY sweep_id{having} ORDER BY MIN(start) DESC "
+            "LIMIT ? OFFSET ?", [*args, size, (page - 1) * size]).fetchall()
+        counts = self._status_counts(store, [r[0] for r in rows])
+        items = [SweepSummary(sweep_id=r[0], sweep_dir=r[1], start=r[2], last_update=r[3],
+                              total=r[4], counts=counts.get(r[0], {})) for r in rows]
+        return Page(items=items, total=total, number=page, size=size)
+
+    @staticmethod
+    def _status_counts(store: RunIndex, sweep_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        if not sweep_ids:
+            return {}
+        marks = ", ".join("?" for _ in sweep_ids)
+        counts: dict[str, dict[str, int]] = {}
+        for sweep_id, status, count in store.db.execute(
+                f"SELECT sweep_id, status, COUNT(*) FROM runs WHERE sweep_id IN ({marks}) "
+                "GROUP BY sweep_id, status", list(sweep_ids)):
+            counts.setdefault(sweep_id, {})[status] = count
+        return counts
+
+    def sweep(self, sweep_id: str) -> SweepSummary | None:
+        """One sweep's progress (cheap: what the live page polls)."""
+        store = self.index()
+        if store is None:
+            return None
+        row = store.db.execute(
+            "SELECT MIN(sweep_dir), MIN(start), MAX(COALESCE(end, start)), COUNT(*), "
+            "MAX(indexed_at) FROM runs WHERE sweep_id = ?", (sweep_id,)).fetchone()
+        if row is None or not row[3]:
+            return None
+        counts = self._status_counts(store, [sweep_id]).get(sweep_id, {})
+        last = max(v for v in (row[2], row[4]) if v is not None) if (row[2] or row[4]) else None
+        return SweepSummary(sweep_id=sweep_id, sweep_dir=row[0], start=row[1], last_update=last,
+                            total=row[3], counts=counts)
+
+    def sweep_runs(self, sweep_id: str) -> RunList:
+        """Every run of a sweep in job order (overrides included: chart labels use them)."""
+        store = self.index()
+        if store is None:
+            return RunList()
+        found = store.query(sweep_ids=[sweep_id])
+        found.sort(key=lambda r: (r.job_num if r.job_num is not None else 1 << 62, r.start or 0.0))
+        return found
