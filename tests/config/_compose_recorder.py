@@ -21,6 +21,7 @@ def _record(package: str, scenario: dict[str, Any]) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     os.chdir(scenario["directory"])
+    _register(package, scenario["directory"])
     global_hydra.instance().clear()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -39,6 +40,8 @@ def _record(package: str, scenario: dict[str, Any]) -> dict[str, Any]:
                 out["dirname"] = hydra.job.override_dirname
                 out["job_name"] = hydra.job.name
                 out["config_name"] = hydra.job.config_name
+                out["hydra_run"] = OmegaConf.to_yaml(hydra.run)
+                out["hydra_job"] = [hydra.job.chdir, OmegaConf.to_container(hydra.job.env_set)]
                 with open_dict(config):
                     del config["hydra"]
                 out["yaml"] = OmegaConf.to_yaml(config)
@@ -54,6 +57,27 @@ def _record(package: str, scenario: dict[str, Any]) -> dict[str, Any]:
         if not str(w.message).startswith("The version_base parameter")
     ]
     return out
+
+
+_registered: set[str] = set()
+
+
+def _register(package: str, directory: str) -> None:
+    """Run a tree's ``_register.py`` (ConfigStore entries) once per process."""
+    script = os.path.join(directory, "_register.py")
+    if directory in _registered or not os.path.exists(script):
+        return
+    _registered.add(directory)
+    import importlib.util
+
+    name = f"_register_{len(_registered)}"
+    spec = importlib.util.spec_from_file_location(name, script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    store = importlib.import_module(f"{package}.core.config_store").ConfigStore
+    module.register(store)
 
 
 def main() -> None:

@@ -57,7 +57,7 @@ class _Session:
     base_search_path: tuple[SearchPathEntry, ...]
     config_name: str | None
     context: ComposeContext
-    cache: ConfigCache
+    repository: ConfigRepository
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def compose_config(
         context=context,
         from_shell=from_shell,
         validate_sweep_overrides=validate_sweep_overrides,
-        cache=None,
+        repository=None,
     )
 
 
@@ -118,7 +118,7 @@ def compose_sweep_job(
         context=session.context,
         from_shell=from_shell,
         validate_sweep_overrides=True,
-        cache=session.cache,
+        repository=session.repository,
     )
     OmegaConf.copy_cache(from_config=master.config, to_config=job.config)
     return job
@@ -133,19 +133,18 @@ def _compose(
     context: ComposeContext,
     from_shell: bool,
     validate_sweep_overrides: bool,
-    cache: ConfigCache | None,
+    repository: ConfigRepository | None,
 ) -> Composed:
     from runlab.config.overrides import parse_overrides
     from runlab.config.repository import ConfigRepository
     from runlab.config.searchpath import check_main_source_available
 
     try:
-        repository = _repository(base_search_path, context, cache)
-        check_main_source_available(repository.entries)
+        base_repository = repository or _repository(base_search_path, context)
+        check_main_source_available(base_repository.entries)
         parsed = parse_overrides(list(overrides))
-        if cache is None or cache.repository is not repository:
-            cache = ConfigCache(repository, context.version_base)
-        repository, cache = _apply_search_path(config_name, parsed, repository, cache, context)
+        cache = ConfigCache(base_repository, context.version_base)
+        repository, cache = _apply_search_path(config_name, parsed, base_repository, cache, context)
         if validate_sweep_overrides:
             _validate_sweeps(parsed, run_mode, from_shell)
         defaults = build_defaults(
@@ -172,7 +171,7 @@ def _compose(
         base_search_path=base_search_path,
         config_name=config_name,
         context=context,
-        cache=cache,
+        repository=base_repository,
     )
     return Composed(
         config=config,
@@ -184,13 +183,9 @@ def _compose(
 
 
 # -- search path -----------------------------------------------------------------------------------
-def _repository(
-    entries: tuple[SearchPathEntry, ...], context: ComposeContext, cache: ConfigCache | None
-) -> ConfigRepository:
+def _repository(entries: tuple[SearchPathEntry, ...], context: ComposeContext) -> ConfigRepository:
     from runlab.config.repository import ConfigRepository
 
-    if cache is not None and cache.repository.entries == entries:
-        return cache.repository
     return ConfigRepository(entries, allow_yml=_allow_yml(context))
 
 
@@ -285,20 +280,64 @@ def _hydra_prefix(defaults: Sequence[ResultDefault], cache: ConfigCache) -> tupl
 def _merge_defaults(
     defaults: Sequence[ResultDefault], cache: ConfigCache, repository: ConfigRepository
 ) -> tuple[DictConfig, list[_Merged]]:
+    """Merge the final defaults list in order.
+
+    OmegaConf re-parents the whole target after every merge, so merging each user config into a
+    root that already holds the large, typed ``hydra`` node costs O(configs x hydra size).  The user
+    configs are therefore merged into their own root first and the result merged into the ``hydra``
+    part once.  For non-failing compositions that is the same result; when that last merge fails,
+    the configs are merged again one by one so the error names the config at fault, as Hydra's does.
+    """
     prefix_length, prefix_key = _hydra_prefix(defaults, cache)
     cached = _HYDRA_PREFIX.get(prefix_key) if prefix_key is not None else None
     if cached is not None:
-        config = copy.deepcopy(cached[0])
+        hydra_part = copy.deepcopy(cached[0])
         merged = list(cached[1])
-        start = prefix_length
     else:
-        config = OmegaConf.create()
+        hydra_part = OmegaConf.create()
         merged = []
-        start = 0
+        _merge_into(hydra_part, defaults[:prefix_length], cache, repository, merged)
+        if prefix_key is not None:
+            _HYDRA_PREFIX[prefix_key] = (copy.deepcopy(hydra_part), tuple(merged))
+    user_part = OmegaConf.create()
+    typed_packages = _merge_into(user_part, defaults[prefix_length:], cache, repository, merged)
+    if prefix_length == 0:
+        config = user_part
+    else:
+        config = hydra_part
+        try:
+            _merge_stealing(config, user_part)
+        except OmegaConfBaseException:
+            config = OmegaConf.create()
+            _merge_into(config, defaults, ConfigCache(repository, cache.version_base), repository, [])
+    for package in typed_packages:
+        node = OmegaConf.select(config, package) if package else config
+        if isinstance(node, DictConfig) and "defaults" in node:
+            with flag_override(node, ["readonly", "struct"], False):
+                node.pop("defaults", None)
+    return config, merged
+
+
+def _merge_stealing(target: DictConfig, source: DictConfig | ListConfig) -> None:
+    """Merge without copying ``source``'s nodes (they move into ``target``)."""
+    target._set_flag("no_deepcopy_set_nodes", True)
+    try:
+        target.merge_with(source)
+    finally:
+        target._set_flag("no_deepcopy_set_nodes", None)
+
+
+def _merge_into(
+    target: DictConfig,
+    defaults: Sequence[ResultDefault],
+    cache: ConfigCache,
+    repository: ConfigRepository,
+    merged: list[_Merged],
+) -> list[str]:
+    """Merge ``defaults`` into ``target`` one by one; returns the packages of typed configs."""
     typed_packages: list[str] = []
     consumed: set[int] = set()
-    for position in range(start, len(defaults)):
-        item = defaults[position]
+    for item in defaults:
         config_path = item.config_path
         assert config_path is not None
         loaded = cache.load(config_path)
@@ -310,22 +349,19 @@ def _merge_defaults(
                 f"In '{config_path}': Overriding hydra.searchpath is only supported from the "
                 "primary config"
             )
-        # A config loaded for this composition alone may hand its nodes over instead of being
-        # copied (what Hydra does too); shared or repeated ones are copied by the merge.
-        steal = not loaded.shared and id(content) not in consumed
+        # A config loaded for this composition alone hands its nodes over instead of being copied
+        # (Hydra does the same); shared or repeated ones are copied first.
+        if loaded.shared or id(content) in consumed:
+            content = copy.deepcopy(content)
         consumed.add(id(content))
         try:
             if package:
-                wrapper = OmegaConf.create()
+                wrapper = OmegaConf.create(flags={"no_deepcopy_set_nodes": True})
                 OmegaConf.update(wrapper, package, content, merge=False)
-                source: DictConfig | ListConfig = wrapper
+                wrapper._set_flag("no_deepcopy_set_nodes", None)
+                _merge_stealing(target, wrapper)
             else:
-                source = content
-            if steal:
-                with flag_override(config, "no_deepcopy_set_nodes", True):
-                    config.merge_with(source)
-            else:
-                config.merge_with(source)
+                _merge_stealing(target, content)
         except OmegaConfBaseException as error:
             raise ConfigCompositionException(
                 f"In '{config_path}': {type(error).__name__} raised while composing config:\n{error}"
@@ -333,14 +369,7 @@ def _merge_defaults(
         if loaded.typed_defaults:
             typed_packages.append(package)
         merged.append(_Merged(config_path=config_path, package=package, content=loaded.content))
-        if prefix_key is not None and cached is None and position == prefix_length - 1:
-            _HYDRA_PREFIX[prefix_key] = (copy.deepcopy(config), tuple(merged))
-    for package in typed_packages:
-        node = OmegaConf.select(config, package) if package else config
-        if isinstance(node, DictConfig) and "defaults" in node:
-            with flag_override(node, ["readonly", "struct"], False):
-                node.pop("defaults", None)
-    return config, merged
+    return typed_packages
 
 
 def _sets_searchpath(content: DictConfig | ListConfig, package: str) -> bool:
