@@ -11,6 +11,7 @@ from cli_lab import Lab
 from run_factory import make_run, make_sweep
 
 from runlab.tracking import metrics as metrics_module
+from runlab.tracking.store import close_shared
 
 
 @pytest.fixture(autouse=True)
@@ -19,6 +20,7 @@ def _no_active_run(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("RUNLAB_PLAIN", raising=False)
     metrics_module._process_sink = None
     yield
+    close_shared()  # the recorder's per-process index connections
     metrics_module._process_sink = None
 
 

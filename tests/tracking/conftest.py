@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from runlab.tracking import metrics as metrics_module
+from runlab.tracking.store import close_shared
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +18,7 @@ def _no_leaked_active_run(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     metrics_module._process_sink = None
     token = metrics_module._ACTIVE.set(None)
     yield
+    close_shared()  # the recorder's per-process index connections
     metrics_module._ACTIVE.reset(token)
     metrics_module._process_sink = None
 

@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import sys
+import threading
 import time
 import traceback as traceback_module
 from collections.abc import Mapping, Sequence
@@ -250,17 +251,19 @@ class RunRecorder:
     def _update_index(self, record: RunRecord) -> None:
         if self.index_path is None:
             return
-        from runlab.tracking.store import RunIndex
+        from runlab.tracking.store import shared_index
 
         try:
-            with RunIndex(self.index_path) as index:
+            index = shared_index(self.index_path)
+            with _index_lock:
                 index.upsert([record], [_record_mtime(record.run_dir)])
-                index.mark_dead_runs()
+                index.mark_dead_runs()  # cheap: live rows are settled without reading records
         except Exception as problem:  # noqa: BLE001 - the index is a cache; the record is on disk
             _log.warning("run index %s not updated (%s); run `runlab index` to catch up",
                          self.index_path, problem)
 
 
+_index_lock = threading.Lock()
 def _record_mtime(run_dir: str) -> float | None:
     from runlab.tracking.records import record_path
 

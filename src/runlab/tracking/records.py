@@ -1,6 +1,6 @@
 """The files a run leaves in its directory: the source of truth every index is rebuilt from.
 
-``<run_dir>/.runlab/run.json`` is the record (rewritten atomically: temp file, fsync, rename, so a
+``<run_dir>/.runlab/run.json`` is the record (rewritten atomically: temp file then rename, so a
 reader sees the old or the new record, never half of one); ``metrics.jsonl`` holds the metric series
 (see :mod:`runlab.tracking.metrics`); ``log.jsonl`` is the job's JSON-lines log written by the runtime.
 """
@@ -110,16 +110,24 @@ def record_path(run_dir: str | os.PathLike[str]) -> Path:
     return Path(run_dir) / RECORD_DIR / RECORD_FILE
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Replace ``path`` with ``data`` as JSON so that readers never see a partial file."""
+def write_json_atomic(path: Path, data: Any, *, fsync: bool | None = None) -> None:
+    """Replace ``path`` with ``data`` as JSON so that readers never see a partial file.
+
+    The rename is what makes it atomic for readers; ``fsync`` (default: ``$RUNLAB_FSYNC``) adds
+    durability across a power loss at ~10 ms per write, too much for every job of a big sweep.
+    """
+    if fsync is None:
+        fsync = bool(os.environ.get("RUNLAB_FSYNC"))
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, indent=1, ensure_ascii=False, default=repr)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide records from other users of a shared dir
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -8,10 +8,12 @@ writes to it twice (start, end).
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -194,12 +196,21 @@ class RunIndex:
         self.db.execute("DELETE FROM runs")
 
     def mark_dead_runs(self, *, stale_after: float | None = None) -> list[str]:
-        """Find ``running`` rows whose process died, mark record and row ``killed``; their ids."""
+        """Find ``running`` rows whose process died, mark record and row ``killed``; their ids.
+
+        Rows of live processes on this host are settled from the row alone (pid and its start
+        time), so a big parallel sweep does not re-read every running job's record on each update.
+        """
         rows = self.db.execute(
-            "SELECT run_dir FROM runs WHERE status = 'running'"
+            "SELECT run_dir, host, pid, pid_started FROM runs WHERE status = 'running'"
         ).fetchall()
+        here = host_name()
         killed = []
-        for (run_dir,) in rows:
+        for run_dir, host, pid, pid_started in rows:
+            if host == here and pid is not None and pid_alive(pid, pid_started):
+                continue
+            if host != here and stale_after is None:
+                continue
             record = read_record(run_dir)
             if record is None:
                 continue
@@ -336,6 +347,36 @@ class RunIndex:
     def run_id_of_dir(self, run_dir: str) -> str | None:
         row = self.db.execute("SELECT run_id FROM runs WHERE run_dir = ?", (run_dir,)).fetchone()
         return row[0] if row else None
+
+
+_shared: dict[tuple[str, int], RunIndex] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_index(path: str | os.PathLike[str]) -> RunIndex:
+    """This process's long-lived connection to ``path`` (opened and migrated once).
+
+    Closing a WAL database checkpoints it (~15 ms): jobs of a sweep share one connection instead.
+    Keyed by pid so a forked worker never uses its parent's connection.
+    """
+    key = (os.path.abspath(path), os.getpid())
+    with _shared_lock:
+        index = _shared.get(key)
+        if index is None:
+            index = _shared[key] = RunIndex(path)
+        return index
+
+
+def close_shared() -> None:
+    """Close this process's shared connections (at exit, and in tests)."""
+    with _shared_lock:
+        for (_path, pid), index in list(_shared.items()):
+            if pid == os.getpid():
+                index.close()
+        _shared.clear()
+
+
+atexit.register(close_shared)
 
 
 def _mtime(run_dir: str) -> float | None:
