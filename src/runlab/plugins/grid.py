@@ -20,10 +20,16 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from runlab.errors import ConfigCompositionException, HydraException
+from runlab.errors import CompactHydraException, ConfigCompositionException, HydraException
 from runlab.plugins import JobResult, SweepContext
 
-__all__ = ["BasicSweeper", "expand_sweep", "split_batches"]
+__all__ = ["BasicSweeper", "UnsupportedSweepError", "expand_sweep", "split_batches"]
+
+
+class UnsupportedSweepError(CompactHydraException):
+    """A sweep the grid sweeper cannot enumerate (``interval``).  Hydra raises a plain
+    ``HydraException`` and prints a raw traceback; this is a user mistake, so it is reported plainly
+    (still a ``HydraException`` for code that catches that)."""
 
 
 def _hydra_sweep_error(line: str) -> HydraException:
@@ -44,7 +50,7 @@ def expand_sweep(
         key = override.get_key_element()
         if override.is_sweep_override():
             if override.value_type == ValueType.INTERVAL_SWEEP:
-                raise HydraException(
+                raise UnsupportedSweepError(
                     f"BasicSweeper does not support sweep type : {override.value_type.name}"
                 )
             if override.is_hydra_override():

@@ -135,7 +135,10 @@ def run_app_sweep(app: Any) -> int:
     config_name = app.config_name
     callbacks.on_multirun_start(config=config, config_name=config_name)
     sweep_dir = _sweep_dir(config)
-    task_overrides = tuple(str(o) for o in config.hydra.overrides.task)
+    # Raw strings: iterating the ListConfig would resolve an override like ``a=${b}`` to ``a=x``.
+    raw_task = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)
+    assert isinstance(raw_task, list)
+    task_overrides = tuple(str(o) for o in raw_task)
     setup = MultirunSetup(
         master=config,
         sweep_dir=sweep_dir,
