@@ -100,10 +100,25 @@ def process_start_time(pid: int) -> float | None:
     return boot + ticks / os.sysconf("SC_CLK_TCK")
 
 
+_own_start: tuple[int, float | None] | None = None
+
+
+def own_start_time() -> float | None:
+    """This process's start time, read once per process (forks read their own)."""
+    global _own_start
+    pid = os.getpid()
+    if _own_start is None or _own_start[0] != pid:
+        _own_start = (pid, process_start_time(pid))
+    return _own_start[1]
+
+
 def pid_alive(pid: int, started: float | None = None) -> bool:
     """True when ``pid`` runs on this host and (if known) started when the record says it did."""
     if pid <= 0:
         return False
+    if pid == os.getpid():  # our own runs: no /proc reads on every index update of a sweep
+        own = own_start_time()
+        return started is None or own is None or abs(own - started) < 2.0
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -24,8 +24,8 @@ from typing import Any
 from runlab.tracking import metrics as metrics_module
 from runlab.tracking.environment import (
     host_name,
+    own_start_time,
     package_versions,
-    process_start_time,
     python_info,
 )
 from runlab.tracking.gitinfo import git_state
@@ -167,7 +167,7 @@ class RunRecorder:
             origins=dict(origins or {}),
             host=host_name(),
             pid=pid,
-            pid_started=process_start_time(pid),
+            pid_started=own_start_time(),
             python=python_info(),
             packages=package_versions(),
             command_line=tuple(command_line if command_line is not None else sys.argv),
