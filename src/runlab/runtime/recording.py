@@ -1,26 +1,77 @@
 """The single hook where a job's run record is started and finished (wired to ``runlab.tracking``).
 
 ``run_job`` calls ``start_recording`` right before the task and ``finish_recording`` right after it;
-keeping both calls here means connecting the tracker is a change to this module only.
+keeping both calls here means the runtime knows the tracker through two functions only.  Recording
+never fails a job: the tracker logs its own trouble and ``runlab index`` catches up from the files.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
-__all__ = ["finish_recording", "start_recording"]
+__all__ = ["finish_recording", "index_path_for", "start_recording"]
+
+
+def index_path_for(config: Any) -> str:
+    """Where the run index lives: ``$RUNLAB_INDEX``, else ``.runlab/index.db`` in the launch directory.
+
+    The launch directory (``hydra.runtime.cwd``), not the current one: with ``hydra.job.chdir`` the job
+    runs inside its output directory, and every job of a sweep must land in the same index.
+    """
+    from_env = os.environ.get("RUNLAB_INDEX")
+    if from_env is not None:
+        return from_env
+    from omegaconf import OmegaConf
+
+    launch_dir = str(OmegaConf.select(config, "hydra.runtime.cwd", default=None) or os.getcwd())
+    return os.path.join(launch_dir, ".runlab", "index.db")
 
 
 def start_recording(*, config: Any, output_dir: str, overrides: tuple[str, ...]) -> Any:
-    """Begin the run record of one job; returns a handle passed back to ``finish_recording``.
+    """Begin the run record of one job; returns the recorder passed back to ``finish_recording``."""
+    from omegaconf import OmegaConf
 
-    Not connected yet: the tracker (``runlab.tracking.recorder.RunRecorder``) plugs in here.
-    """
-    return None
+    from runlab.tracking.recorder import RunRecorder
+
+    hydra = config.hydra
+    mode = OmegaConf.select(config, "hydra.mode")
+    in_sweep = str(getattr(mode, "name", mode)) == "MULTIRUN"
+    config_yaml = OmegaConf.to_yaml(_task_config(config, resolve=False))
+    try:
+        resolved_yaml: str | None = OmegaConf.to_yaml(_task_config(config, resolve=True))
+    except Exception:  # noqa: BLE001 - an unresolvable config is recorded unresolved only
+        resolved_yaml = None
+    choices_node = OmegaConf.select(config, "hydra.runtime.choices")
+    choices = OmegaConf.to_container(choices_node) if choices_node is not None else None
+    return RunRecorder.start(
+        output_dir,
+        sweep_dir=str(hydra.sweep.dir) if in_sweep else None,
+        job_num=int(hydra.job.num) if in_sweep else None,
+        overrides=overrides,
+        choices=choices if isinstance(choices, dict) else None,
+        config_yaml=config_yaml,
+        resolved_yaml=resolved_yaml,
+        command_line=sys.argv,
+        app_dir=str(OmegaConf.select(config, "hydra.runtime.cwd", default=os.getcwd())),
+        index_path=index_path_for(config),
+    )
+
+
+def _task_config(config: Any, *, resolve: bool) -> dict[str, Any]:
+    """The job's config without its ``hydra`` node, as plain containers (for the record's YAML)."""
+    from omegaconf import OmegaConf
+
+    container = OmegaConf.to_container(config, resolve=resolve)
+    assert isinstance(container, dict)
+    container.pop("hydra", None)
+    return container
 
 
 def finish_recording(
     handle: Any, *, status: str, return_value: Any = None, error: BaseException | None = None
 ) -> None:
     """Close the run record started by ``start_recording`` with the job's outcome."""
-    return
+    if handle is not None:
+        handle.finish(status.lower(), return_value=return_value, error=error)

@@ -1,0 +1,81 @@
+"""The runtime records every job through the tracker: run.json, metrics, index rows, in run and multirun."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+APP = textwrap.dedent(
+    """
+    import runlab
+    from omegaconf import DictConfig
+
+    @runlab.main(version_base=None, config_path="conf", config_name="config")
+    def task(cfg: DictConfig) -> float:
+        for step in range(3):
+            runlab.log_metrics({"loss": cfg.lr * (3 - step)}, step=step)
+        if cfg.fail:
+            raise ValueError("asked to fail")
+        return cfg.lr * 10
+
+    if __name__ == "__main__":
+        task()
+    """
+)
+
+
+def _app(tmp_path: Path) -> Path:
+    (tmp_path / "conf" / "db").mkdir(parents=True)
+    (tmp_path / "conf" / "config.yaml").write_text("defaults:\n  - db: mysql\n  - _self_\nlr: 0.1\nfail: false\n")
+    (tmp_path / "conf" / "db" / "mysql.yaml").write_text("driver: mysql\n")
+    (tmp_path / "conf" / "db" / "sqlite.yaml").write_text("driver: sqlite\n")
+    script = tmp_path / "app.py"
+    script.write_text(APP)
+    return script
+
+
+def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_"))}
+    return subprocess.run(
+        [sys.executable, str(_app(tmp_path)), *args], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+
+
+def _record(run_dir: Path) -> dict[str, object]:
+    return json.loads((run_dir / ".runlab" / "run.json").read_text())
+
+
+def test_a_single_run_leaves_a_completed_record_with_metrics(tmp_path: Path) -> None:
+    result = _run(tmp_path, "db=sqlite", "lr=0.5", "hydra.run.dir=out")
+    assert result.returncode == 0, result.stderr
+    record = _record(tmp_path / "out")
+    assert record["status"] == "completed"
+    assert record["return_value"] == 5.0
+    assert record["overrides"] == ["db=sqlite", "lr=0.5"]
+    assert record["choices"] == {"db": "sqlite"}
+    assert record["sweep_id"] is None and record["job_num"] is None
+    assert "lr: 0.5" in str(record["config_yaml"])
+    points = [json.loads(line) for line in (tmp_path / "out" / ".runlab" / "metrics.jsonl").read_text().splitlines()]
+    assert len(points) >= 1 and "loss" in json.dumps(points)
+    with sqlite3.connect(tmp_path / ".runlab" / "index.db") as db:
+        rows = db.execute("select status from runs").fetchall()
+    assert rows == [("completed",)]
+
+
+def test_a_sweep_records_each_job_with_its_number_and_failures(tmp_path: Path) -> None:
+    result = _run(tmp_path, "-m", "lr=0.1,0.2", "fail=false,true", "hydra.sweep.dir=sweep")
+    assert result.returncode != 0  # two jobs fail
+    records = sorted((_record(d) for d in (tmp_path / "sweep").iterdir() if (d / ".runlab").is_dir()),
+                     key=lambda r: int(r["job_num"]))  # type: ignore[arg-type]
+    assert [r["job_num"] for r in records] == [0, 1, 2, 3]
+    assert [r["status"] for r in records] == ["completed", "failed", "completed", "failed"]
+    assert len({r["sweep_id"] for r in records}) == 1
+    assert "asked to fail" in str(records[1]["error"])
+    with sqlite3.connect(tmp_path / ".runlab" / "index.db") as db:
+        count = db.execute("select count(*) from runs").fetchone()[0]
+    assert count == 4
