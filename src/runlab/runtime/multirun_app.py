@@ -6,6 +6,7 @@ compositions and tasks, and this module stays a thin adapter over the runtime's 
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -40,6 +41,7 @@ class TaskRunner:
         self.task_function = task_function
         self.callbacks = callbacks
         self.parent_pid = os.getpid()
+        self._hydra_logging: Any = None  # the plain logging settings, converted once per sweep
 
     def __call__(self, spec: JobSpec) -> JobResult:
         from runlab.runtime.jobs import run_job
@@ -53,7 +55,17 @@ class TaskRunner:
                 from runlab.runtime.logs import configure_log
 
                 hydra = spec.config.hydra
-                configure_log(hydra.hydra_logging, hydra.verbose)
+                if self._hydra_logging is None:
+                    from omegaconf import OmegaConf
+
+                    node = hydra.hydra_logging
+                    self._hydra_logging = (
+                        (OmegaConf.to_container(node, resolve=True),)
+                        if node is not None
+                        else (None,)
+                    )
+                # a copy: logging's dictConfig may rewrite the mapping it is given
+                configure_log(copy.deepcopy(self._hydra_logging[0]), hydra.verbose)
 
 
 def _command() -> dict[str, Any]:
