@@ -218,7 +218,6 @@ def _call_node(
     full_key = node._get_full_key(None)
     raw_target = node.get(TARGET)
     target = _resolve_target(raw_target, full_key)
-    requested = raw_target if isinstance(raw_target, str) else policy.target_name(raw_target)
     kwargs: dict[Any, Any] = {}
     for key in node:
         if key in _NEVER_PASSED:
@@ -229,7 +228,7 @@ def _call_node(
         if recursive:
             value = _instantiate_node(value, convert=convert, recursive=recursive)
         kwargs[key] = _convert_value(value, convert)
-    return _invoke(target, requested, partial, args, kwargs, full_key)
+    return _invoke(target, partial, args, kwargs, full_key)
 
 
 def _resolve_target(raw: Any, full_key: str) -> Any:
@@ -279,7 +278,6 @@ def _convert_value(value: Any, convert: Any) -> Any:
 
 def _invoke(
     target: Any,
-    requested: str,
     partial: bool,
     call_args: tuple[Any, ...],
     kwargs: dict[str, Any],
