@@ -149,8 +149,8 @@ def _apply_simple(settings: Mapping[str, Any]) -> None:
         name: logging.Formatter(cfg.get("format"), cfg.get("datefmt"))
         for name, cfg in (settings.get("formatters") or {}).items()
     }
-    logging._acquireLock()  # type: ignore[attr-defined]
-    try:
+    # logging's module lock (``_lock`` on every supported Python; ``_acquireLock`` is gone in 3.13).
+    with logging._lock:  # type: ignore[attr-defined]
         # dictConfig closes every handler it ever created, not only the root's.
         logging._handlers.clear()  # type: ignore[attr-defined]
         logging.shutdown(logging._handlerList[:])  # type: ignore[attr-defined]
@@ -160,8 +160,6 @@ def _apply_simple(settings: Mapping[str, Any]) -> None:
             for name, cfg in sorted((settings.get("handlers") or {}).items())
         }
         _configure_loggers(settings, handlers)
-    finally:
-        logging._releaseLock()  # type: ignore[attr-defined]
 
 
 def _make_handler(
