@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from compose_scenarios import DATA, SCENARIOS, Scenario
 from oracle import oracle_env, oracle_python
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import os
+import pickle
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -163,7 +164,10 @@ def _compose(
 
         apply_value_overrides(config, defaults.config_overrides)
         if "hydra" in config:
-            _fill_hydra_node(config, parsed, defaults, repository, context, config_name)
+            static_filled = not _touches_runtime(merged, defaults.config_overrides)
+            _fill_hydra_node(
+                config, parsed, defaults, repository, context, config_name, static_filled
+            )
     except OmegaConfBaseException as error:
         raise ConfigCompositionException().with_traceback(error.__traceback__) from error
     assert isinstance(repository, ConfigRepository)
@@ -258,8 +262,11 @@ class _Merged:
     content: DictConfig | ListConfig
 
 
-_HYDRA_PREFIX: dict[tuple[Any, ...], tuple[DictConfig, tuple[_Merged, ...]]] = {}
-"""Merged ``hydra`` node for a given set of runlab-owned hydra configs: the same in every compose."""
+_HYDRA_PREFIX: dict[tuple[Any, ...], tuple[bytes, tuple[_Merged, ...]]] = {}
+"""Merged ``hydra`` node for a given set of runlab-owned hydra configs: the same in every compose.
+
+Kept pickled: unpickling an OmegaConf tree is several times faster than ``copy.deepcopy`` (which
+re-validates every value), and every composition needs its own copy."""
 
 
 def _hydra_prefix(defaults: Sequence[ResultDefault], cache: ConfigCache) -> tuple[int, Any]:
@@ -267,7 +274,7 @@ def _hydra_prefix(defaults: Sequence[ResultDefault], cache: ConfigCache) -> tupl
     merge when every one of them is runlab's own (shared) config."""
     for index, item in enumerate(defaults):
         if item.config_path == "hydra/config":
-            key: list[Any] = [cache.version_base]
+            key: list[Any] = [cache.version_base, cache.repository.entries]
             for entry in defaults[: index + 1]:
                 loaded = cache.load(entry.config_path or "")
                 if loaded is None or not loaded.shared:
@@ -291,14 +298,17 @@ def _merge_defaults(
     prefix_length, prefix_key = _hydra_prefix(defaults, cache)
     cached = _HYDRA_PREFIX.get(prefix_key) if prefix_key is not None else None
     if cached is not None:
-        hydra_part = copy.deepcopy(cached[0])
+        hydra_part = pickle.loads(cached[0])  # noqa: S301 - bytes this process pickled itself
         merged = list(cached[1])
     else:
         hydra_part = OmegaConf.create()
         merged = []
         _merge_into(hydra_part, defaults[:prefix_length], cache, repository, merged)
+        if "hydra" in hydra_part:
+            _fill_static_runtime(hydra_part.hydra, repository, cache.version_base)
         if prefix_key is not None:
-            _HYDRA_PREFIX[prefix_key] = (copy.deepcopy(hydra_part), tuple(merged))
+            snapshot = pickle.dumps(hydra_part, protocol=pickle.HIGHEST_PROTOCOL)
+            _HYDRA_PREFIX[prefix_key] = (snapshot, tuple(merged))
     user_part = OmegaConf.create()
     typed_packages = _merge_into(user_part, defaults[prefix_length:], cache, repository, merged)
     if prefix_length == 0:
@@ -447,6 +457,37 @@ def override_dirname(
     return item_sep.join(lines).replace("=", kv_sep)
 
 
+def _fill_static_runtime(hydra: DictConfig, repository: ConfigRepository, version_base: str) -> None:
+    """``hydra.runtime`` facts that depend only on the search path and version base (cached)."""
+    from runlab.config.searchpath import config_source_infos
+    from runlab.config.settings import ConfigSourceInfo
+    from runlab.version import __version__
+
+    hydra.runtime.version = __version__
+    hydra.runtime.version_base = version_base
+    hydra.runtime.config_sources = [
+        info if isinstance(info, ConfigSourceInfo) else ConfigSourceInfo(**info)
+        for info in config_source_infos(repository.entries)
+    ]
+
+
+def _touches_runtime(merged: Sequence[_Merged], overrides: Sequence[Override]) -> bool:
+    """Did a user config or override write ``hydra.runtime``?  (Then Hydra's values are re-set.)"""
+    for override in overrides:
+        key = override.key_or_group
+        if key in ("hydra", "hydra.runtime") or key.startswith("hydra.runtime."):
+            return True
+    for item in merged:
+        if item.config_path.startswith("hydra/") or not isinstance(item.content, DictConfig):
+            continue
+        if item.package == "hydra.runtime" or item.package.startswith("hydra.runtime."):
+            return True
+        inside = {"": "hydra.runtime", "hydra": "runtime"}.get(item.package)
+        if inside is not None and OmegaConf.select(item.content, inside, default=None) is not None:
+            return True
+    return False
+
+
 def _fill_hydra_node(
     config: DictConfig,
     parsed: Sequence[Override],
@@ -454,11 +495,8 @@ def _fill_hydra_node(
     repository: ConfigRepository,
     context: ComposeContext,
     config_name: str | None,
+    static_filled: bool,
 ) -> None:
-    from runlab.config.searchpath import config_source_infos
-    from runlab.config.settings import ConfigSourceInfo
-    from runlab.version import __version__
-
     hydra = config.hydra
     task_overrides: list[Override] = []
     hydra_lines: list[str] = []
@@ -475,13 +513,9 @@ def _fill_hydra_node(
         hydra.runtime.choices.update(defaults.choices)
         for key in hydra.job.env_copy:
             hydra.job.env_set[key] = os.environ[key]
-    hydra.runtime.version = __version__
-    hydra.runtime.version_base = context.version_base
+    if not static_filled:
+        _fill_static_runtime(hydra, repository, context.version_base)
     hydra.runtime.cwd = context.cwd or os.getcwd()
-    hydra.runtime.config_sources = [
-        info if isinstance(info, ConfigSourceInfo) else ConfigSourceInfo(**info)
-        for info in config_source_infos(repository.entries)
-    ]
     if "name" not in hydra.job:
         hydra.job.name = context.job_name
     settings = hydra.job.config.override_dirname
