@@ -298,7 +298,7 @@ def _merge_defaults(
     prefix_length, prefix_key = _hydra_prefix(defaults, cache)
     cached = _HYDRA_PREFIX.get(prefix_key) if prefix_key is not None else None
     if cached is not None:
-        hydra_part = pickle.loads(cached[0])  # noqa: S301 - bytes this process pickled itself
+        hydra_part = pickle.loads(cached[0])
         merged = list(cached[1])
     else:
         hydra_part = OmegaConf.create()
