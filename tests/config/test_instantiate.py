@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from omegaconf import DictConfig, ListConfig, MissingMandatoryValue, OmegaConf
 from omegaconf.errors import InterpolationKeyError
 
@@ -230,3 +232,23 @@ def test_unresolvable_interpolations_are_not_wrapped() -> None:
     # OmegaConf's own error (its text differs between OmegaConf 2.3 and 2.4, so not in the oracle suite)
     with pytest.raises(InterpolationKeyError, match="Interpolation key 'nope' not found"):
         call({"_target_": f"{T}.echo", "a": "${nope}"})
+
+
+_scalars = st.none() | st.booleans() | st.integers() | st.text(alphabet="abc xyz_-", max_size=5)
+_keys = st.text(alphabet="abcdefgh", min_size=1, max_size=4)
+_plain_trees = st.recursive(
+    _scalars,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(_keys, children, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.dictionaries(_keys, _plain_trees, max_size=4))
+def test_configs_without_targets_round_trip(tree: dict[str, Any]) -> None:
+    """Without ``_target_`` anywhere, instantiate is a faithful copy in every convert mode."""
+    snapshot = copy.deepcopy(tree)
+    assert instantiate(tree, _convert_="all") == tree
+    assert OmegaConf.to_container(instantiate(tree)) == tree
+    assert instantiate(tree, _convert_="partial") == tree
+    assert tree == snapshot
