@@ -3,8 +3,10 @@
 The install scripts register a shell function that calls the app back with ``-sc query=<shell>`` and
 the line being edited (``COMP_LINE``); the query composes the config with the words typed so far and
 suggests config keys, config groups and group options.  zsh uses the bash script through
-``bashcompinit``.  Querying imports only the app's own module (the shell must run it to reach ``@main``)
-plus runlab's composition: nothing else of runlab's runtime is loaded.
+``bashcompinit``.  For ``python script.py`` the shell function first asks
+:mod:`runlab.runtime.completion_static`, which reads the ``@main`` arguments from the script's source
+and answers without importing the app (and whatever heavy libraries it imports); only when that is not
+possible does it run the app with ``-sc query=<shell>``.
 """
 
 from __future__ import annotations
@@ -72,17 +74,23 @@ _BASH_INSTALL = r"""export _HYDRA_OLD_COMP=$(complete -p @COMMAND@ 2> /dev/null)
 hydra_bash_completion()
 {
     local words=($COMP_LINE)
-    local helper
+    local helper choices
     if [ "${words[0]}" == "python" ] || [ "${words[0]}" == "python3" ]; then
         (( ${#words[@]} < 2 )) && return
         [ -f "${words[1]}" ] || return
         grep -q -e "@hydra.main" -e "@runlab.main" -e "main(" "${words[1]}" || return
         helper="${words[0]} ${words[1]}"
+        # answer from the script's source when possible (no app imports); status 3 = run the app
+        choices=$(COMP_LINE=$COMP_LINE ${words[0]} -m runlab.runtime.completion_static \
+            "${words[1]}" bash 2> /dev/null)
+        local static_status=$?
     else
         helper="${words[0]}"
+        local static_status=1
     fi
-    local choices
-    choices=$(COMP_POINT=$COMP_POINT COMP_LINE=$COMP_LINE $helper -sc query=bash 2> /dev/null)
+    if [ $static_status -ne 0 ]; then
+        choices=$(COMP_POINT=$COMP_POINT COMP_LINE=$COMP_LINE $helper -sc query=bash 2> /dev/null)
+    fi
     local word=${words[$COMP_CWORD]}
     if [ "$HYDRA_COMP_DEBUG" == "1" ]; then
         printf "\nCOMP_LINE='%s'\nCOMP_POINT='%s'\nWord='%s'\nOutput suggestions:\n" \
@@ -105,6 +113,9 @@ _FISH_FUNCTION = """function hydra_fish_completion
         if not grep -q -e "@hydra.main" -e "@runlab.main" -e "main(" $parts[2]
             return
         end
+        # answer from the script's source when possible (no app imports); status 3 = run the app
+        $parts[1] -m runlab.runtime.completion_static $parts[2] fish 2> /dev/null
+        and return
     else
         set cmd "$parts[1]"
     end
