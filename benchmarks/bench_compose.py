@@ -7,7 +7,8 @@ Trees (generated into a temporary directory):
 * ``deep-100`` — a chain of 100 configs, each including the next through its defaults list;
 * ``one-key`` — a primary config holding one key.
 
-For each tree the script prints the median time of one composition (RUN mode, no overrides) for
+For each tree the script prints the median CPU time (``time.process_time``, so a busy machine does
+not distort the ratios) of one composition (RUN mode, no overrides) for
 runlab (in-process ``compose_config``), for hydra-core (the oracle interpreter runs its own timing loop
 with ``initialize_config_dir`` + ``compose``), and for two floors: the tree's YAML files loaded with
 ``yaml.CSafeLoader`` and merged with ``OmegaConf.merge`` (``floor``), and the same plus runlab's own
@@ -101,9 +102,9 @@ def median_time(repeat: int, func: Callable[[], Any]) -> float:
     func()  # warm caches, as a sweep or a second compose would
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()
         func()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return statistics.median(times)
 
 
@@ -186,9 +187,9 @@ for name, root, repeat in jobs:
         compose("config", return_hydra_config=True)
         times = []
         for _ in range(repeat):
-            start = time.perf_counter()
+            start = time.process_time()
             compose("config", return_hydra_config=True)
-            times.append(time.perf_counter() - start)
+            times.append(time.process_time() - start)
     out[name] = statistics.median(times)
 print(json.dumps(out))
 """

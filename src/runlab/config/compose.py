@@ -284,17 +284,35 @@ def _hydra_prefix(defaults: Sequence[ResultDefault], cache: ConfigCache) -> tupl
     return 0, None
 
 
+class _BatchFailed(Exception):
+    """A merge of several configs at once failed; merging them one by one finds the culprit."""
+
+
 def _merge_defaults(
     defaults: Sequence[ResultDefault], cache: ConfigCache, repository: ConfigRepository
 ) -> tuple[DictConfig, list[_Merged]]:
     """Merge the final defaults list in order.
 
-    OmegaConf re-parents the whole target after every merge, so merging each user config into a
-    root that already holds the large, typed ``hydra`` node costs O(configs x hydra size).  The user
-    configs are therefore merged into their own root first and the result merged into the ``hydra``
-    part once.  For non-failing compositions that is the same result; when that last merge fails,
-    the configs are merged again one by one so the error names the config at fault, as Hydra's does.
+    OmegaConf re-parents the whole target after every ``merge_with``, so merging configs one at a
+    time costs O(configs x size).  The user configs are merged in one ``merge_with`` call into
+    their own root, and that root into the (cached, typed) ``hydra`` part once.  For compositions
+    that succeed this is the same result; when a batch fails, the configs are merged again one by
+    one from fresh copies so the error names the config at fault, as Hydra's does.
     """
+    try:
+        return _merge_batched(defaults, cache, repository)
+    except _BatchFailed:
+        config = OmegaConf.create()
+        fresh = ConfigCache(repository, cache.version_base)
+        merged: list[_Merged] = []
+        typed = _merge_into(config, defaults, fresh, repository, merged, batch=False)
+        _strip_typed_defaults(config, typed)
+        return config, merged
+
+
+def _merge_batched(
+    defaults: Sequence[ResultDefault], cache: ConfigCache, repository: ConfigRepository
+) -> tuple[DictConfig, list[_Merged]]:
     prefix_length, prefix_key = _hydra_prefix(defaults, cache)
     cached = _HYDRA_PREFIX.get(prefix_key) if prefix_key is not None else None
     if cached is not None:
@@ -303,36 +321,40 @@ def _merge_defaults(
     else:
         hydra_part = OmegaConf.create()
         merged = []
-        _merge_into(hydra_part, defaults[:prefix_length], cache, repository, merged)
+        _merge_into(hydra_part, defaults[:prefix_length], cache, repository, merged, batch=False)
         if "hydra" in hydra_part:
             _fill_static_runtime(hydra_part.hydra, repository, cache.version_base)
         if prefix_key is not None:
             snapshot = pickle.dumps(hydra_part, protocol=pickle.HIGHEST_PROTOCOL)
             _HYDRA_PREFIX[prefix_key] = (snapshot, tuple(merged))
     user_part = OmegaConf.create()
-    typed_packages = _merge_into(user_part, defaults[prefix_length:], cache, repository, merged)
+    typed = _merge_into(user_part, defaults[prefix_length:], cache, repository, merged, batch=True)
     if prefix_length == 0:
         config = user_part
     else:
         config = hydra_part
         try:
-            _merge_stealing(config, user_part)
+            _merge_stealing(config, [user_part])
         except OmegaConfBaseException:
-            config = OmegaConf.create()
-            _merge_into(config, defaults, ConfigCache(repository, cache.version_base), repository, [])
-    for package in typed_packages:
+            raise _BatchFailed from None
+    _strip_typed_defaults(config, typed)
+    return config, merged
+
+
+def _strip_typed_defaults(config: DictConfig, packages: Sequence[str]) -> None:
+    """Structured configs keep their ``defaults`` field through the merge; drop it afterwards."""
+    for package in packages:
         node = OmegaConf.select(config, package) if package else config
         if isinstance(node, DictConfig) and "defaults" in node:
             with flag_override(node, ["readonly", "struct"], False):
                 node.pop("defaults", None)
-    return config, merged
 
 
-def _merge_stealing(target: DictConfig, source: DictConfig | ListConfig) -> None:
-    """Merge without copying ``source``'s nodes (they move into ``target``)."""
+def _merge_stealing(target: DictConfig, sources: Sequence[DictConfig | ListConfig]) -> None:
+    """Merge without copying the sources' nodes (they move into ``target``)."""
     target._set_flag("no_deepcopy_set_nodes", True)
     try:
-        target.merge_with(source)
+        target.merge_with(*sources)
     finally:
         target._set_flag("no_deepcopy_set_nodes", None)
 
@@ -343,10 +365,17 @@ def _merge_into(
     cache: ConfigCache,
     repository: ConfigRepository,
     merged: list[_Merged],
+    *,
+    batch: bool,
 ) -> list[str]:
-    """Merge ``defaults`` into ``target`` one by one; returns the packages of typed configs."""
+    """Merge ``defaults`` into ``target``; returns the packages of typed configs.
+
+    With ``batch`` all configs go in with one ``merge_with`` (one re-parenting pass) and a failure
+    raises :class:`_BatchFailed`; otherwise one by one, wrapping a failure with the config's path.
+    """
     typed_packages: list[str] = []
     consumed: set[int] = set()
+    sources: list[DictConfig | ListConfig] = []
     for item in defaults:
         config_path = item.config_path
         assert config_path is not None
@@ -369,16 +398,24 @@ def _merge_into(
                 wrapper = OmegaConf.create(flags={"no_deepcopy_set_nodes": True})
                 OmegaConf.update(wrapper, package, content, merge=False)
                 wrapper._set_flag("no_deepcopy_set_nodes", None)
-                _merge_stealing(target, wrapper)
-            else:
-                _merge_stealing(target, content)
+                content = wrapper
+            if not batch:
+                _merge_stealing(target, [content])
         except OmegaConfBaseException as error:
+            if batch:
+                raise _BatchFailed from None
             raise ConfigCompositionException(
                 f"In '{config_path}': {type(error).__name__} raised while composing config:\n{error}"
             ).with_traceback(error.__traceback__) from None
+        sources.append(content)
         if loaded.typed_defaults:
             typed_packages.append(package)
         merged.append(_Merged(config_path=config_path, package=package, content=loaded.content))
+    if batch and sources:
+        try:
+            _merge_stealing(target, sources)
+        except OmegaConfBaseException:
+            raise _BatchFailed from None
     return typed_packages
 
 
