@@ -173,6 +173,37 @@ POLICY_CASES: list[tuple[object, ...]] = [
     ("policy_partial_of_refused_result", 'call({"_target_": f"{T}.make_shell_partial"})'),
     ("policy_allowed_stdlib", 'call({"_target_": "os.path.join", "_args_": ["a", "b"]})'),
     ("policy_allowed_class", 'call({"_target_": "datetime.timedelta", "days": 1}).days'),
+    (
+        "policy_mm_update",
+        'call({"_target_": "collections.abc.MutableMapping.update", "_args_": [{"_target_": f"{UTILS}.get_object", "path": "os.environ"}, {"RUNLAB_TEST_NOT_SET": "1"}]})',
+    ),
+    (
+        "policy_environ_setitem_unbound",
+        'call({"_target_": "os._Environ.__setitem__", "_args_": [{"_target_": f"{UTILS}.get_object", "path": "os.environ"}, "RUNLAB_TEST_NOT_SET", "1"]})',
+    ),
+    (
+        "policy_get_environ",
+        'type(call({"_target_": f"{UTILS}.get_object", "path": "os.environ"})).__name__',
+    ),
+    (
+        "policy_identity_environ",
+        'type(call({"_target_": f"{T}.identity", "x": {"_target_": f"{UTILS}.get_object", "path": "os.environ"}})).__name__',
+    ),
+    ("policy_get_os", 'call({"_target_": f"{UTILS}.get_object", "path": "os"}).__name__'),
+    (
+        "policy_setattr_instance",
+        'call({"_target_": "builtins.setattr", "_args_": [{"_target_": f"{T}.Foo"}, "a", 5]})',
+    ),
+    (
+        "policy_object_setattr",
+        'call({"_target_": "builtins.object.__setattr__", "_args_": [{"_target_": f"{UTILS}.get_object", "path": "tests.config.instantiate_targets"}, "zz", 1]})',
+    ),
+    (
+        "policy_vars_instance",
+        'call({"_target_": "builtins.vars", "_args_": [{"_target_": f"{T}.Foo"}]})',
+    ),
+    ("policy_dir", 'len(call({"_target_": "builtins.dir", "_args_": [1]})) > 0'),
+    ("policy_hasattr", 'call({"_target_": "builtins.hasattr", "_args_": [1, "real"]})'),
 ]
 
 

@@ -223,6 +223,19 @@ def test_setattr_on_code_is_refused() -> None:
         check_call(delattr, (os, "sep"), {})
 
 
+def test_unbound_mutators_are_checked_against_their_receiver() -> None:
+    from collections.abc import MutableMapping
+
+    with pytest.raises(InstantiationException, match="cannot modify the process environment"):
+        check_call(MutableMapping.update, (os.environ, {"X": "1"}), {})
+    with pytest.raises(InstantiationException, match="cannot modify Python functions"):
+        check_call(object.__setattr__, (types.SimpleNamespace, "x", 1), {})
+    with pytest.raises(InstantiationException, match="cannot modify Python functions"):
+        check_call(os.__setattr__, ("sep", "x"), {})
+    check_call(MutableMapping.update, ({}, {"X": "1"}), {})
+    check_call(object.__setattr__, (types.SimpleNamespace(), "x", 1), {})
+
+
 def test_partial_subclass_results_are_refused() -> None:
     class Sneaky(functools.partial):  # type: ignore[type-arg]
         pass

@@ -277,6 +277,17 @@ def _unwrap(target: Any) -> Any:
     return target
 
 
+def _refuse_environ(function: Any, full_key: str) -> None:
+    raise InstantiationException(
+        _with_key(
+            f"Target '{target_name(function)}' cannot modify the process environment from\n"
+            "declarative configuration. Perform this mutation from trusted Python\n"
+            "code instead.",
+            full_key,
+        )
+    )
+
+
 def check_object(target: Any, *, requested: str = "", full_key: str = "") -> None:
     """Refuse an already-resolved target by what it *is*, whatever name reached it."""
     if _is_interpreter_state(target):
@@ -284,15 +295,7 @@ def check_object(target: Any, *, requested: str = "", full_key: str = "") -> Non
     target = _unwrap(target)
     receiver = getattr(target, "__self__", None)
     if receiver is os.environ and getattr(target, "__name__", "") in tables.ENVIRON_MUTATORS:
-        function = getattr(target, "__func__", target)
-        raise InstantiationException(
-            _with_key(
-                f"Target '{target_name(function)}' cannot modify the process environment from\n"
-                "declarative configuration. Perform this mutation from trusted Python\n"
-                "code instead.",
-                full_key,
-            )
-        )
+        _refuse_environ(getattr(target, "__func__", target), full_key)
     name = canonical_name(target)
     if _is_protected_reference(name):
         _refuse_state(requested or name, full_key)
@@ -336,7 +339,14 @@ def check_call(
                 full_key,
             )
         )
-    if canonical_name(target) in tables.MODULE_MUTATORS and args and _is_code(args[0]):
+    name = getattr(target, "__name__", "")
+    receiver = _receiver(target, args)
+    if name in tables.ENVIRON_MUTATORS and receiver is os.environ:
+        _refuse_environ(getattr(target, "__func__", target), full_key)
+    mutates_attributes = name in ("__setattr__", "__delattr__") or (
+        canonical_name(target) in tables.MODULE_MUTATORS
+    )
+    if mutates_attributes and _is_code(receiver):
         raise InstantiationException(
             _with_key(
                 "Declarative configuration cannot modify Python functions, classes,\n"
@@ -348,6 +358,19 @@ def check_call(
     path = discovered_path(target, args, kwargs)
     if path is not None:
         check_name(path, full_key=full_key)
+
+
+def _receiver(target: Any, args: tuple[Any, ...]) -> Any:
+    """The object a call would act on: the bound ``self``, else the first positional argument.
+
+    Module-level builtins (``setattr``) report their module as ``__self__``; that is not a receiver.
+    """
+    owner = getattr(target, "__self__", None)
+    if owner is not None and (
+        not isinstance(owner, types.ModuleType) or type(target).__name__ == "method-wrapper"
+    ):
+        return owner
+    return args[0] if args else None
 
 
 def _is_code(value: Any) -> bool:
