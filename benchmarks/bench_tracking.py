@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import io
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -83,7 +84,19 @@ def make_run_dirs(root: Path, count: int) -> None:
         (target / RECORD_FILE).write_text(json.dumps(record.to_json()))
 
 
-def bench_logging(points: int) -> dict[str, float]:
+class _Clock:
+    """Wall and CPU time of a block: on a shared machine the CPU time is the steadier number."""
+
+    def __enter__(self) -> _Clock:  # noqa: PYI034 - py3.10 has no typing.Self
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+
+
+def bench_logging(points: int) -> dict[str, tuple[float, float]]:
     """Points per second of both logging forms, flush and finish included."""
     from runlab import tracking
     from runlab.tracking.recorder import RunRecorder
@@ -94,58 +107,56 @@ def bench_logging(points: int) -> dict[str, float]:
                                      config_yaml="", resolved_yaml=None, origins={},
                                      command_line=[], app_dir=None, index_path="")
         log_metrics = tracking.log_metrics
-        began = time.perf_counter()
-        for step in range(points // 10):  # a literal dict, as a training loop would write it
-            v = step * 0.5
-            log_metrics({"loss": v, "acc": v, "lr": v, "grad_norm": v, "val_loss": v,
-                         "val_acc": v, "tokens": v, "epoch": v, "time": v, "mem": v}, step=step)
-        recorder.finish("completed")
-        elapsed = time.perf_counter() - began
-        results["log_metrics (10 per call)"] = points / elapsed
+        with _Clock() as clock:
+            for step in range(points // 10):  # a literal dict, as a training loop writes it
+                v = step * 0.5
+                log_metrics({"loss": v, "acc": v, "lr": v, "grad_norm": v, "val_loss": v,
+                             "val_acc": v, "tokens": v, "epoch": v, "time": v, "mem": v},
+                            step=step)
+            recorder.finish("completed")
+        results["log_metrics (10 per call)"] = (points / clock.wall, points / clock.cpu)
         recorder = RunRecorder.start(Path(tmp) / "single", overrides=[], choices={},
                                      config_yaml="", resolved_yaml=None, origins={},
                                      command_line=[], app_dir=None, index_path="")
         log_metric = tracking.log_metric
-        began = time.perf_counter()
-        for step in range(points):
-            log_metric("loss", step * 0.5, step=step)
-        recorder.finish("completed")
-        elapsed = time.perf_counter() - began
-        results["log_metric (1 per call)"] = points / elapsed
+        with _Clock() as clock:
+            for step in range(points):
+                log_metric("loss", step * 0.5, step=step)
+            recorder.finish("completed")
+        results["log_metric (1 per call)"] = (points / clock.wall, points / clock.cpu)
     return results
 
 
-def bench_rebuild(root: Path) -> tuple[float, int]:
+def bench_rebuild(root: Path) -> tuple[tuple[float, float], int]:
     from runlab.tracking.store import RunIndex
 
     index_path = root / "rebuild.db"
-    with RunIndex(index_path) as index:
-        began = time.perf_counter()
+    with RunIndex(index_path) as index, _Clock() as clock:
         stats = index.index_paths([root / "multirun"], rebuild=True)
-        return time.perf_counter() - began, stats.indexed
+    return (clock.wall, clock.cpu), stats.indexed
 
 
-def bench_compare(index_path: Path) -> dict[str, float]:
+def bench_compare(index_path: Path) -> dict[str, tuple[float, float]]:
     from runlab.cli import main
 
     timings = {}
     for label, argv in (("compare --by optimizer,lr", ["--by", "optimizer,lr"]),
                         ("compare (params found automatically)", [])):
-        best = float("inf")
+        best = (float("inf"), float("inf"))
         for _ in range(3):
             sink = io.StringIO()
-            began = time.perf_counter()
-            with contextlib.redirect_stdout(sink):
+            with _Clock() as clock, contextlib.redirect_stdout(sink):
                 code = main(["--index", str(index_path), "compare", "--metric", "m0", "--plain",
                              *argv])
-            best = min(best, time.perf_counter() - began)
             assert code == 0, code
+            best = min(best, (clock.wall, clock.cpu))
         timings[label] = best
     began = time.perf_counter()
     subprocess.run([sys.executable, "-m", "runlab.cli", "--index", str(index_path), "compare",
                     "--metric", "m0", "--plain"], check=True, capture_output=True,
                    env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
-    timings["compare, subprocess wall time"] = time.perf_counter() - began
+    wall = time.perf_counter() - began
+    timings["compare as a subprocess (interpreter start-up included)"] = (wall, float("nan"))
     return timings
 
 
@@ -166,39 +177,45 @@ _MLFLOW_SCRIPT = textwrap.dedent("""
     out = {"version": mlflow.__version__}
 
     steps = max(1, points // 10)
+    def clock():
+        return time.perf_counter(), time.process_time()
+
+    def since(start):
+        return [time.perf_counter() - start[0], time.process_time() - start[1]]
+
     with mlflow.start_run(experiment_id=exp):
-        began = time.perf_counter()
+        began = clock()
         for step in range(steps):
             mlflow.log_metrics({f"metric_{j}": step * 0.5 for j in range(10)}, step=step)
-        out["log_metrics (10 per call)"] = steps * 10 / (time.perf_counter() - began)
+        out["log_metrics (10 per call)"] = [steps * 10 / t for t in since(began)]
     run = client.create_run(exp)
     now = int(time.time() * 1000)
-    began = time.perf_counter()
+    began = clock()
     batch_points = max(1000, points)
     for start in range(0, batch_points, 1000):
         client.log_batch(run.info.run_id, metrics=[
             Metric("loss", i * 0.5, now, i) for i in range(start, start + 1000)])
-    out["log_batch (1000 per call)"] = batch_points / (time.perf_counter() - began)
+    out["log_batch (1000 per call)"] = [batch_points / t for t in since(began)]
     client.set_terminated(run.info.run_id)
 
     params_of, metrics_of = {PARAMS_OF}, {METRICS_OF}
-    began = time.perf_counter()
+    began = clock()
     for i in range(runs):
         run = client.create_run(exp)
         client.log_batch(run.info.run_id,
                          metrics=[Metric(k, v, now, 0) for k, v in metrics_of(i).items()],
                          params=[Param(k, v) for k, v in params_of(i).items()])
         client.set_terminated(run.info.run_id)
-    out["ingest"] = time.perf_counter() - began
+    out["ingest"] = since(began)
 
-    best = float("inf")
+    best = [float("inf"), float("inf")]
     for _ in range(3):
-        began = time.perf_counter()
+        began = clock()
         frame = mlflow.search_runs(experiment_ids=[exp], max_results=100000)
         frame = frame[frame["params.optimizer"].notna()]
         table = frame.groupby(["params.optimizer", "params.lr"])["metrics.m0"].agg(
             ["mean", "std", "min", "max", "count"]).sort_values("mean")
-        best = min(best, time.perf_counter() - began)
+        best = min(best, since(began))
     out["compare"] = best
     out["rows"] = len(table)
     print(json.dumps(out))
@@ -227,6 +244,18 @@ def bench_mlflow(runs: int, points: int) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def _print_side(side: str, values: dict[str, Any]) -> None:
+    print(f"\n{side}{'wall'.rjust(max(len(k) for k in values) + 16 - len(side))}"
+          f"{'cpu':>14}", flush=True)
+    width = max(len(k) for k in values)
+    for key, (wall, cpu) in values.items():
+        if "points/s" in key:
+            shown = f"{wall:14,.0f}{cpu:14,.0f}"
+        else:
+            shown = f"{wall:14.3f}" + ("" if math.isnan(cpu) else f"{cpu:14.3f}")
+        print(f"  {key.ljust(width)}{shown}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10_000, help="runlab run dirs (default 10000)")
@@ -238,23 +267,30 @@ def main() -> int:
     args = parser.parse_args()
 
     results: dict[str, Any] = {"runlab": {}, "mlflow": {}}
+    if not args.json:
+        print(f"runlab tracking benchmark ({PARAMS} params x {METRICS} metrics per run; CPU time "
+              "is printed next to wall time because shared machines inflate the latter)")
     rl = results["runlab"]
     rl.update({f"{k} [points/s]": v for k, v in bench_logging(args.points).items()})
+    if args.runs < 10_000:
+        print(f"note: --runs {args.runs}: the 10,000-run targets are not measured")
     workdir = Path(tempfile.mkdtemp(prefix="bench-tracking-"))
     try:
         for size in sorted({args.runs, args.mlflow_runs}):
             root = workdir / f"n{size}"
             make_run_dirs(root, size)
-            seconds, indexed = bench_rebuild(root)
+            timing, indexed = bench_rebuild(root)
             assert indexed == size, (indexed, size)
-            rl[f"index rebuild, {size} run dirs [s]"] = seconds
+            rl[f"index rebuild, {size} run dirs [s]"] = timing
             for label, value in bench_compare(root / "rebuild.db").items():
                 rl[f"{label}, {size} runs [s]"] = value
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    if not args.json:
+        _print_side("runlab", rl)
     ml = bench_mlflow(args.mlflow_runs, min(args.points, 20_000))
     results["mlflow"] = {
-        f"mlflow {ml['version']} log_metrics (10 per call) [points/s]":
+        f"mlflow {ml['version']}: log_metrics (10 per call) [points/s]":
             ml["log_metrics (10 per call)"],
         "log_batch (1000 per call) [points/s]": ml["log_batch (1000 per call)"],
         f"ingest {args.mlflow_runs} runs (create+log_batch+terminate) [s]": ml["ingest"],
@@ -263,24 +299,22 @@ def main() -> int:
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
-    print(f"runlab tracking benchmark ({PARAMS} params x {METRICS} metrics per run)")
-    for side, values in results.items():
-        print(f"\n{side}")
-        width = max(len(k) for k in values)
-        for key, value in values.items():
-            shown = f"{value:,.0f}" if "points/s" in key else f"{value:.3f}"
-            print(f"  {key.ljust(width)}  {shown}")
+    _print_side("mlflow", results["mlflow"])
     floors = [
         ("log_metrics >= 1,000,000 points/s",
-         rl["log_metrics (10 per call) [points/s]"] >= 1_000_000),
+         rl["log_metrics (10 per call) [points/s]"], lambda v: v >= 1_000_000),
         ("compare 10k runs <= 0.5 s",
-         rl.get(f"compare --by optimizer,lr, {args.runs} runs [s]", 0) <= 0.5),
+         rl.get("compare --by optimizer,lr, 10000 runs [s]", (math.nan, math.nan)),
+         lambda v: v <= 0.5),
         ("index rebuild 10k dirs <= 10 s",
-         rl.get(f"index rebuild, {args.runs} run dirs [s]", 0) <= 10),
+         rl.get("index rebuild, 10000 run dirs [s]", (math.nan, math.nan)), lambda v: v <= 10),
     ]
-    print("\ntargets")
-    for label, ok in floors:
-        print(f"  {'ok  ' if ok else 'MISS'} {label}")
+    print("\ntargets: ok = met in wall time, cpu = met in CPU time only (a loaded machine), "
+          "MISS = neither")
+    for label, (wall, cpu), passes in floors:
+        verdict = ("n/a " if math.isnan(wall) else "ok  " if passes(wall)
+                   else "cpu " if passes(cpu) else "MISS")
+        print(f"  {verdict} {label}")
     return 0
 
 
