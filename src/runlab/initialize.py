@@ -54,20 +54,11 @@ class _Restoring:
 def _start(main_dir: str | None, job_name: str, version_base: str) -> None:
     from runlab.config.searchpath import create_search_path
 
-    search_path = create_search_path(main_dir, plugins=_search_path_plugins())
+    search_path = create_search_path(main_dir)
     loader = ConfigLoader(
         search_path=tuple(search_path.entries), job_name=job_name, version_base=version_base
     )
     GlobalHydra.instance().initialize(HydraSession(config_loader=loader))
-
-
-def _search_path_plugins() -> list[Any]:
-    """Installed SearchPathPlugins, when the plugin registry offers discovery."""
-    try:
-        from runlab.plugins.registry import search_path_plugins
-    except ImportError:
-        return []
-    return list(search_path_plugins())
 
 
 def _job_name_of(calling_file: str | None, calling_module: str | None) -> str:
@@ -97,7 +88,7 @@ def _caller(depth: int) -> tuple[str | None, str | None]:
 
 def _in_notebook() -> bool:
     try:
-        from IPython import get_ipython  # type: ignore[import-not-found]
+        from IPython import get_ipython
     except ImportError:
         return False
     shell = get_ipython()

@@ -624,6 +624,7 @@ def _leaf_keys(node: Any, prefix: str) -> Iterator[str]:
             if key == "defaults" and not prefix:
                 continue
             child = node._get_node(key)
-            yield from _leaf_keys(child, f"{prefix}.{key}" if prefix else str(key))
+            name = str(key)
+            yield from _leaf_keys(child, f"{prefix}.{name}" if prefix else name)
     elif prefix:
         yield prefix
