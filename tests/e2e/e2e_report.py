@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("-k", default="", help="only scenarios whose name contains this")
+    parser.add_argument(
+        "-k", default="", help="only scenarios whose name contains one of these (comma list)"
+    )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="print every difference in full"
     )
@@ -65,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         "--show", action="store_true", help="print the oracle observation of each scenario"
     )
     args = parser.parse_args(argv)
-    chosen = [s for s in SCENARIOS if args.k in s.name]
+    wanted = args.k.split(",")
+    chosen = [s for s in SCENARIOS if any(w in s.name for w in wanted)]
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(lambda s: _run(s, args.oracle_only), chosen))
     failing = []

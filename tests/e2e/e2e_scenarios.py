@@ -12,6 +12,16 @@ from e2e_harness import Deviation, Scenario
 HINT = "Set the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace."
 
 
+def _compact_usage_error(message: str) -> Deviation:
+    """docs/compatibility.md: usage mistakes Hydra reports with a raw traceback get a compact error in runlab."""
+    return Deviation(
+        "docs/compatibility.md 'Usage mistakes get a short error instead of a traceback'",
+        exit_code=1,
+        expect=(message, HINT),
+        absent=("Traceback",),
+    )
+
+
 def _s(name: str, script: str, *argv: str, app: str = "main", **kw: object) -> Scenario:
     return Scenario(name=name, app=app, script=script, argv=tuple(argv), **kw)  # type: ignore[arg-type]
 
@@ -294,6 +304,9 @@ SCENARIOS: tuple[Scenario, ...] = (
             "ValueError: The --resolve flag can only be used in conjunction with --cfg or --help",
         ),
         stderr="keywords",
+        runlab=_compact_usage_error(
+            "The --resolve flag can only be used in conjunction with --cfg or --help"
+        ),
     ),
     _s(
         "err_two_commands",
@@ -306,6 +319,9 @@ SCENARIOS: tuple[Scenario, ...] = (
             "Only one of --run, --multirun, --cfg, --info and --shell_completion can be specified",
         ),
         stderr="keywords",
+        runlab=_compact_usage_error(
+            "Only one of --run, --multirun, --cfg, --info and --shell_completion can be"
+        ),
     ),
     _s(
         "err_package_not_found",
@@ -326,6 +342,11 @@ SCENARIOS: tuple[Scenario, ...] = (
         exit_code=2,
         expect=("error: unrecognized arguments: db.password=b",),
         stderr="keywords",
+        runlab=Deviation(
+            "docs/compatibility.md 'Overrides may surround flags' (Hydra issue #3053)",
+            exit_code=0,
+            expect=("#0 : db.user=a db.password=b", "user: a", "password: b"),
+        ),
     ),
     _s(
         "err_cfg_invalid_choice",
@@ -536,6 +557,11 @@ SCENARIOS: tuple[Scenario, ...] = (
         "my_app.py",
         "--version",
         expect=("<NAME VERSION>",),
+        runlab=Deviation(
+            "docs/compatibility.md '--version': runlab <version> (Hydra 1.3.8 compatible)",
+            exit_code=0,
+            expect=("<NAME VERSION> (<NAME VERSION> compatible)",),
+        ),
     ),
     # --- §13.1: completion ------------------------------------------------------------------------------------
     _s(
