@@ -39,7 +39,7 @@ __all__ = ["LOOPBACK_HOSTS", "create_app", "plotly_js_path"]
 HERE = Path(__file__).parent
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 _CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
@@ -191,6 +191,10 @@ async def _plotly(request: Request) -> Response:
                         headers={"Cache-Control": "public, max-age=86400"})
 
 
+async def _no_icon(request: Request) -> Response:
+    return Response(status_code=204)
+
+
 def create_app(index_path: str | os.PathLike[str], *,
                allowed_hosts: Sequence[str] | None = None) -> Starlette:
     """The dashboard over the index at ``index_path``; ``allowed_hosts`` limits the Host header
@@ -209,6 +213,7 @@ def create_app(index_path: str | os.PathLike[str], *,
         Route("/api/sweeps/{sweep_id}/charts", api.sweep_charts, methods=["GET"]),
         Route("/api/runs/{run_id}/metrics", api.run_metrics, methods=["GET"]),
         Route("/vendor/plotly.min.js", _plotly, methods=["GET"]),
+        Route("/favicon.ico", _no_icon, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     middleware = [Middleware(ReadOnlyMiddleware)]

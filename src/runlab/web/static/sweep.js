@@ -19,7 +19,7 @@
       const curves = document.getElementById("curves-chart");
       if (params.children.length !== charts.param.length) params.replaceChildren();
       charts.param.forEach((spec, i) => runlab.draw(params.children[i] || chartDiv(params), spec));
-      if (charts.parallel) runlab.draw(parallel, charts.parallel); else parallel.textContent = "no varying parameters";
+      if (charts.parallel) runlab.parallel(parallel, charts.parallel); else parallel.textContent = "no varying parameters";
       if (charts.curves) runlab.draw(curves, charts.curves); else curves.textContent = "no metric series logged";
       state.textContent = charts.metric ? "" : "no completed run with a metric yet";
       document.body.dataset.chartsDrawn = String(Number(document.body.dataset.chartsDrawn || 0) + 1);
