@@ -112,3 +112,15 @@ def test_chdir_jobs_still_index_in_the_launch_dir(app: Path) -> None:
     assert (app / ".runlab" / "index.db").is_file(), done.stderr
     with RunIndex(app / ".runlab" / "index.db") as index:
         assert len(index.query()) == 2
+
+
+def test_a_process_launcher_sweep_loses_no_record_and_no_point(app: Path) -> None:
+    done = _run(app, "-m", "hydra/launcher=joblib", "db=mysql,pg", "lr=0.1,0.01", "seed=1,2,3")
+    records = [r for r in (read_record(d) for d in find_run_dirs(app / "multirun")) if r]
+    assert len(records) == 12, done.stderr
+    assert sorted(r.status for r in records).count("failed") == 2
+    assert {r.pid for r in records} != {os.getpid()}
+    for record in records:
+        assert record.metric_summaries["loss"]["count"] == 5
+    with RunIndex(app / ".runlab" / "index.db") as index:
+        assert sorted(r.job_num or 0 for r in index.query()) == list(range(12))
