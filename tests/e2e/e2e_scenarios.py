@@ -587,6 +587,55 @@ SCENARIOS: tuple[Scenario, ...] = (
         "query=bash",
         env={"COMP_LINE": "python my_app.py hydra/"},
     ),
+    _s(
+        "complete_install_bash",
+        "my_app.py",
+        "-sc",
+        "install=bash",
+        expect=("hydra_bash_completion", "_HYDRA_OLD_COMP", "COMP_WORDBREAKS"),
+        stdout="keywords",
+        runlab=Deviation(
+            "docs/compatibility.md 'Shell completion scripts': runlab's script, Hydra's function/variable names",
+            exit_code=0,
+            expect=("hydra_bash_completion", "_HYDRA_OLD_COMP", "-sc query=bash"),
+        ),
+    ),
+    _s(
+        "complete_unknown_shell",
+        "my_app.py",
+        "-sc",
+        "install=tcsh",
+        exit_code=1,
+        expect=("No completion plugin for 'tcsh' found, available : \n\tbash\n\tfish\n\tzsh",),
+        stderr="keywords",
+        runlab=_compact_usage_error(
+            "No completion plugin for 'tcsh' found, available : \n\tbash\n\tfish\n\tzsh"
+        ),
+    ),
+    _s(
+        "complete_no_subcommand",
+        "my_app.py",
+        "-sc",
+        exit_code=1,
+        expect=("Expecting one subcommand from ['install', 'uninstall', 'query'] to be set",),
+        stderr="keywords",
+        runlab=_compact_usage_error(
+            "Expecting one subcommand from ['install', 'uninstall', 'query'] to be set"
+        ),
+    ),
+    _s(
+        "info_plugins",
+        "my_app.py",
+        "--info",
+        "plugins",
+        expect=("Installed Hydra Plugins", "BasicLauncher", "BasicSweeper"),
+        stdout="keywords",
+        runlab=Deviation(
+            "docs/compatibility.md '--info': the plugin section lists runlab's entry points",
+            exit_code=0,
+            expect=("Launcher:", "basic (runlab.plugins.serial:BasicLauncher)", "Sweeper:"),
+        ),
+    ),
     # --- §8: outputs, working dir, runtime facts ------------------------------------------------------------
     _s(
         "outputs_default",
