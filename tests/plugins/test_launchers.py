@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from launcher_fakes import fake_run, make_jobs
 
-from runlab.plugins import COMPLETED, FAILED, Launcher
+from runlab.plugins import COMPLETED, FAILED, JobSpec, Launcher
 from runlab.plugins.processes import ProcessLauncher, resolve_n_jobs
 from runlab.plugins.serial import BasicLauncher, describe_overrides
 
@@ -158,3 +159,35 @@ def test_bad_options_are_reported_with_the_key() -> None:
         ProcessLauncher(timeout=0)
     with pytest.raises(ValueError, match="hydra.launcher.start_method='nope'"):
         ProcessLauncher(start_method="nope")
+
+
+def test_process_launcher_logs_each_job_when_it_is_dispatched_and_reads_jobs_lazily(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="hydra")
+    jobs = make_jobs(["ok"] * 5, tmp_path)
+    built: list[int] = []
+
+    class Lazy(Sequence[JobSpec]):
+        def __len__(self) -> int:
+            return len(jobs)
+
+        def __getitem__(self, index):  # type: ignore[no-untyped-def]
+            built.append(index)
+            return jobs[index]
+
+        def __iter__(self) -> Iterator[JobSpec]:
+            for i, job in enumerate(jobs):
+                built.append(i)
+                yield job
+
+    results = ProcessLauncher(n_jobs=2).launch(Lazy(), fake_run)
+    first = next(results)
+    assert len(built) <= 3  # jobs[0] for the log line, then one per worker (not all five)
+    rest = list(results)
+    assert sorted(r.num for r in [first, *rest]) == list(range(5))
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[1] == f"Launching jobs, sweep output dir : {tmp_path}"
+    assert sorted(m for m in messages if m.startswith("\t#")) == [
+        f"\t#{i} : action=ok i={i}" for i in range(5)
+    ]

@@ -202,3 +202,34 @@ def test_format_duration() -> None:
     assert format_duration(0) == "00:00"
     assert format_duration(75.9) == "01:15"
     assert format_duration(3723) == "1:02:03"
+
+
+def test_big_batches_compose_each_job_again_at_launch_instead_of_keeping_it(tmp_path: Path) -> None:
+    setup = make_setup(tmp_path)
+    calls: list[tuple[str, ...]] = []
+    compose = setup.compose_job
+
+    def counting(overrides):  # type: ignore[no-untyped-def]
+        calls.append(tuple(overrides))
+        return compose(overrides)
+
+    from dataclasses import replace
+
+    batch = [[f"a={n}"] for n in range(70)]
+    outcome = drive_sweep(
+        replace(setup, compose_job=counting),
+        ScriptedSweeper([batch]),
+        BasicLauncher(),
+        fake_task_run,
+    )
+    assert [r.return_value for r in outcome.results] == [f"ret{n}" for n in range(70)]
+    assert len(calls) == 140 and calls[:70] == calls[70:]
+    small = [[f"a={n}"] for n in range(3)]
+    calls.clear()
+    drive_sweep(
+        replace(make_setup(tmp_path / "s"), compose_job=counting),
+        ScriptedSweeper([small]),
+        BasicLauncher(),
+        fake_task_run,
+    )
+    assert len(calls) == 3

@@ -20,7 +20,6 @@ import signal
 import sys
 import time
 import traceback
-from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
@@ -223,30 +222,61 @@ class ProcessLauncher:
     def launch(self, jobs: Sequence[JobSpec], run: RunJob) -> Iterator[JobResult]:
         if not jobs:
             return
+        joblib_style = self.job_id_style == "joblib"
+        first = jobs[0]
         log.info(f"{self._describe()} is launching {len(jobs)} jobs")
-        log.info(f"Launching jobs, sweep output dir : {jobs[0].sweep_dir}")
-        for job in jobs:
-            log.info(f"\t#{job.num} : {describe_overrides(job.overrides)}")
-        yield from _PoolRun(
+        log.info(f"Launching jobs, sweep output dir : {first.sweep_dir}")
+        if joblib_style:  # joblib's launcher lists every job up front
+            for job in jobs:
+                log.info(f"\t#{job.num} : {describe_overrides(job.overrides)}")
+        pool = _PoolRun(
             multiprocessing.get_context(self.start_method),
             run,
             min(self.n_jobs, len(jobs)),
             self.timeout,
-        ).results(jobs)
+            log_dispatch=not joblib_style,
+        )
+        yield from pool.results(jobs)
+
+
+class _Pending:
+    """The jobs not yet handed to a worker.  Reads the job sequence one item at a time, so a lazy
+    sequence (composing each job when reached) is never materialised all at once."""
+
+    def __init__(self, jobs: Sequence[JobSpec]) -> None:
+        self._jobs = iter(jobs)
+        self._remaining = len(jobs)
+        self._returned: list[JobSpec] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._returned) or self._remaining > 0
+
+    def pop(self) -> tuple[JobSpec, bool]:
+        """The next job, and whether it is handed out for the first time."""
+        if self._returned:
+            return self._returned.pop(), False
+        self._remaining -= 1
+        return next(self._jobs), True
+
+    def push_back(self, job: JobSpec) -> None:
+        self._returned.append(job)
 
 
 class _PoolRun:
     """One launch: hands jobs to free workers and turns messages and deaths into results."""
 
-    def __init__(self, context: Any, run: RunJob, size: int, timeout: float | None) -> None:
+    def __init__(
+        self, context: Any, run: RunJob, size: int, timeout: float | None, log_dispatch: bool
+    ) -> None:
         self.context = context
         self.run = run
         self.size = size
         self.timeout = timeout
+        self.log_dispatch = log_dispatch
         self.workers: list[_Worker] = []
 
     def results(self, jobs: Sequence[JobSpec]) -> Iterator[JobResult]:
-        pending = deque(jobs)
+        pending = _Pending(jobs)
         graceful = True
         try:
             while pending or self._busy():
@@ -267,7 +297,7 @@ class _PoolRun:
     def _busy(self) -> list[_Worker]:
         return [w for w in self.workers if w.job is not None]
 
-    def _dispatch(self, pending: deque[JobSpec]) -> None:
+    def _dispatch(self, pending: _Pending) -> None:
         for worker in self.workers:
             if not pending:
                 return
@@ -278,12 +308,14 @@ class _PoolRun:
             self.workers.append(worker)
             self._submit(worker, pending)
 
-    def _submit(self, worker: _Worker, pending: deque[JobSpec]) -> None:
-        job = pending.popleft()
+    def _submit(self, worker: _Worker, pending: _Pending) -> None:
+        job, fresh = pending.pop()
+        if fresh and self.log_dispatch:
+            log.info(f"\t#{job.num} : {describe_overrides(job.overrides)}")
         try:
             worker.submit(job)
         except OSError:  # died between jobs: the job goes back to the queue, a new worker takes it
-            pending.appendleft(job)
+            pending.push_back(job)
             worker.job = None
             self._replace(worker)
 

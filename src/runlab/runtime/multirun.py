@@ -21,7 +21,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from runlab.plugins import FAILED, JobResult, JobSpec, Launcher, RunJob, SweepContext, Sweeper
 from runlab.runtime.sweep_state import PlannedJob, SweepState, write_job_record
@@ -121,6 +121,36 @@ def _make_spec(setup: MultirunSetup, launcher: Launcher, num: int, overrides: li
     )
 
 
+_KEEP_COMPOSED_JOBS = 64
+"""Batches up to this size keep their composed job configs from validation to launch."""
+
+
+class LazyJobSpecs(Sequence[JobSpec]):
+    """A batch's job specs, each composed when a launcher reaches it (memory stays flat)."""
+
+    def __init__(self, jobs: Sequence[PlannedJob], build: Callable[[PlannedJob], JobSpec]) -> None:
+        self._jobs = list(jobs)
+        self._build = build
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    @overload
+    def __getitem__(self, index: int) -> JobSpec: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[JobSpec]: ...
+
+    def __getitem__(self, index: int | slice) -> JobSpec | list[JobSpec]:
+        if isinstance(index, slice):
+            return [self._build(job) for job in self._jobs[index]]
+        return self._build(self._jobs[index])
+
+    def __iter__(self) -> Iterator[JobSpec]:
+        for job in self._jobs:
+            yield self._build(job)
+
+
 def _total_jobs(sweeper: Sweeper) -> int | None:
     total = getattr(sweeper, "total_jobs", None)
     return total if isinstance(total, int) else None
@@ -167,28 +197,44 @@ def drive_sweep(
             batch = sweeper.ask()
             if batch is None:
                 break
-            specs = [
-                _make_spec(setup, launcher, next_num + i, list(o)) for i, o in enumerate(batch)
-            ]
+            # Every job is composed (validated) before any job of the batch starts.  Big batches
+            # keep only each job's overrides and compose it again right before it runs, so memory
+            # does not grow with the number of jobs.
+            keep = len(batch) <= _KEEP_COMPOSED_JOBS
+            kept: dict[int, JobSpec] = {}
+            planned: list[PlannedJob] = []
+            for i, overrides in enumerate(batch):
+                spec = _make_spec(setup, launcher, next_num + i, list(overrides))
+                planned.append(PlannedJob(spec.num, spec.overrides, spec.output_dir))
+                if keep:
+                    kept[spec.num] = spec
             next_num += len(batch)
-            state.add_jobs(PlannedJob(s.num, s.overrides, s.output_dir) for s in specs)
+            state.add_jobs(planned)
             if progress is not None:
-                progress.batch_started(len(specs), _total_jobs(sweeper))
-            to_run: list[JobSpec] = []
-            for spec in specs:
-                done = state.completed(spec.num, spec.overrides)
+                progress.batch_started(len(planned), _total_jobs(sweeper))
+            pending: list[PlannedJob] = []
+            for job in planned:
+                done = state.completed(job.num, job.overrides)
                 if done is None:
-                    to_run.append(spec)
+                    pending.append(job)
                     continue
-                results[spec.num] = done
+                results[job.num] = done
                 skipped += 1
                 if progress is not None:
                     progress.job_skipped()
-            if len(to_run) < len(specs):
+            if len(pending) < len(planned):
                 log.info(
-                    f"Resuming sweep in {setup.sweep_dir}: {len(specs) - len(to_run)} of "
-                    f"{len(specs)} jobs of this batch already completed"
+                    f"Resuming sweep in {setup.sweep_dir}: {len(planned) - len(pending)} of "
+                    f"{len(planned)} jobs of this batch already completed"
                 )
+            to_run: Sequence[JobSpec] = (
+                [kept[job.num] for job in pending]
+                if keep
+                else LazyJobSpecs(
+                    pending, lambda job: _make_spec(setup, launcher, job.num, list(job.overrides))
+                )
+            )
+            specs = planned
             if to_run or not specs:  # an empty sweep still "launches" its empty batch, like Hydra
                 stopped = _launch_batch(
                     to_run, launcher, runner, state, results, fail_fast, progress
@@ -205,7 +251,7 @@ def drive_sweep(
 
 
 def _launch_batch(
-    to_run: list[JobSpec],
+    to_run: Sequence[JobSpec],
     launcher: Launcher,
     runner: RecordingRunner,
     state: SweepState,
