@@ -405,10 +405,58 @@ def run_logging(configure: Any) -> dict[str, Any]:
     return {case_id: run_case(snippet, scope) for case_id, snippet in LOGGING_CASES}
 
 
+_SWEEP_MODULE_NAMES = (
+    "os shutil subprocess builtins functools itertools operator importlib importlib.util "
+    "importlib.machinery pickle marshal ctypes timeit cProfile profile code codeop typing types "
+    "dataclasses unittest.mock string logging logging.handlers sys traceback inspect gc yaml pydoc "
+    "pdb bdb runpy pty concurrent.futures multiprocessing.pool threading signal tempfile pathlib io "
+    "codecs json copy collections contextlib atexit weakref abc copyreg shelve trace doctest posix "
+    "glob fnmatch zipfile tarfile sqlite3 asyncio select selectors socket urllib.request platform "
+    "sysconfig zipimport faulthandler _thread"
+)
+SWEEP_MODULES = _SWEEP_MODULE_NAMES.split()
+
+
+def sweep_names() -> list[str]:
+    """Every public callable of the modules above, as a dotted path."""
+    import importlib
+
+    names = []
+    for module_name in SWEEP_MODULES:
+        module = importlib.import_module(module_name)
+        for attribute in dir(module):
+            if attribute.startswith("__") and attribute not in ("__import__", "__build_class__"):
+                continue
+            try:
+                value = getattr(module, attribute)
+            except Exception:  # noqa: BLE001, S112 - lazy attributes that fail are not targets
+                continue
+            if callable(value):
+                names.append(f"{module_name}.{attribute}")
+    return names
+
+
+def run_name_sweep(instantiate: Any) -> dict[str, str]:
+    """The policy's verdict on every swept name, without calling anything (``_partial_: true``)."""
+    verdicts = {}
+    for name in sweep_names():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                instantiate({"_target_": name, "_partial_": True})
+                verdicts[name] = "ok"
+            except Exception as error:  # noqa: BLE001 - the verdict is the outcome
+                verdicts[name] = f"{type(error).__name__}: {error}"
+    return verdicts
+
+
 if __name__ == "__main__":  # the oracle side: python -m tests.config.instantiate_cases
     import hydra.utils
     from hydra._internal.logging_config import configure_logging
 
-    print(
-        json.dumps({"instantiate": run_all(hydra.utils), "logging": run_logging(configure_logging)})
-    )
+    results = {
+        "instantiate": run_all(hydra.utils),
+        "logging": run_logging(configure_logging),
+        "sweep": run_name_sweep(hydra.utils.instantiate),
+    }
+    print(json.dumps(results))

@@ -54,6 +54,7 @@ def runlab_results() -> dict[str, Any]:
             "instantiate": instantiate_cases.run_all(runlab.utils),
             # the policy check is what is compared; dictConfig itself would reset pytest's handlers
             "logging": instantiate_cases.run_logging(check_logging_config),
+            "sweep": instantiate_cases.run_name_sweep(runlab.utils.instantiate),
         }
     # the same JSON round trip as the oracle's output, so tuples and lists compare alike
     described: dict[str, Any] = json.loads(json.dumps(results))
@@ -87,3 +88,45 @@ def test_same_logging_policy_as_hydra(
     case_id: str, oracle_results: dict[str, Any], runlab_results: dict[str, Any]
 ) -> None:
     assert runlab_results["logging"][case_id] == oracle_results["logging"][case_id]
+
+
+# Where runlab's policy deliberately differs from hydra-core 1.3.8 (docs/instantiate.md lists them).
+STRICTER_THAN_HYDRA = {
+    "builtins.breakpoint": "would stop a job in a debugger",
+    "importlib.__import__": "imports any module, like builtins.__import__",
+    "ctypes._dlopen": "loads native code",
+}
+HYDRA_FAILS_ITSELF = {
+    "builtins.setattr": "hydra-core raises IndexError for a partial without arguments",
+    "builtins.delattr": "hydra-core raises IndexError for a partial without arguments",
+    "operator.ior": "runlab checks in-place operators on the receiver when the partial is called",
+}
+SAME_VERDICT_OTHER_WORDING = {
+    "types.DynamicClassAttribute",
+    "abc.abstractclassmethod",
+    "abc.abstractproperty",
+    "abc.abstractstaticmethod",
+}
+
+
+def test_policy_verdicts_match_hydra_over_the_standard_library(
+    oracle_results: dict[str, Any], runlab_results: dict[str, Any]
+) -> None:
+    """Every public callable of ~80 stdlib modules, as a ``_partial_`` target (nothing is called)."""
+    theirs, ours = oracle_results["sweep"], runlab_results["sweep"]
+    common = sorted(set(theirs) & set(ours))
+    assert len(common) > 2000
+    refused = "InstantiationException: "
+    unexpected = []
+    for name in common:
+        if name in STRICTER_THAN_HYDRA or name.startswith("runpy."):
+            ok = ours[name].startswith(refused)
+        elif name in HYDRA_FAILS_ITSELF:
+            ok = ours[name] == "ok" or ours[name].startswith(refused)
+        elif name in SAME_VERDICT_OTHER_WORDING:
+            ok = theirs[name].startswith(refused) and ours[name].startswith(refused)
+        else:
+            ok = ours[name] == theirs[name]
+        if not ok:
+            unexpected.append(f"{name}: hydra={theirs[name]!r} runlab={ours[name]!r}")
+    assert unexpected == []

@@ -46,8 +46,9 @@ _CALLABLE_WRAPPERS = (
     "functools.cache functools.cached_property functools.singledispatch "
     "functools.singledispatchmethod functools.partialmethod builtins.classmethod "
     "builtins.staticmethod builtins.property contextlib.contextmanager "
-    "contextlib.asynccontextmanager types.FunctionType types.MethodType types.LambdaType "
-    "types.CodeType types.new_class dataclasses.make_dataclass"
+    "contextlib.asynccontextmanager types.FunctionType types.MethodType "
+    "types.coroutine types.DynamicClassAttribute types.new_class dataclasses.make_dataclass "
+    "abc.abstractmethod abc.abstractproperty abc.abstractclassmethod abc.abstractstaticmethod"
 )
 
 _EVALUATORS = (
@@ -68,9 +69,10 @@ _PROCESSES = (
 )
 
 _NATIVE_AND_SERIALIZED = (
-    "ctypes.CDLL ctypes.PyDLL ctypes.WinDLL ctypes.OleDLL ctypes.LibraryLoader ctypes.cdll "
+    "ctypes.CDLL ctypes.PyDLL ctypes.WinDLL ctypes.OleDLL ctypes.cdll "
     "ctypes.pydll ctypes.windll ctypes.oledll _ctypes.dlopen "
-    "pickle.load pickle.loads pickle.Unpickler _pickle.load _pickle.loads _pickle.Unpickler "
+    "pickle.load pickle.loads pickle.Unpickler pickle._load pickle._loads pickle._Unpickler "
+    "_pickle.load _pickle.loads _pickle.Unpickler "
     "marshal.load marshal.loads dill.load dill.loads dill.Unpickler "
     "cloudpickle.load cloudpickle.loads"
 )
@@ -85,19 +87,20 @@ _RUNNERS = (
 _FORMATTING_AND_ACCESSORS = (
     "builtins.str.format builtins.str.format_map logging.Formatter logging.StrFormatStyle "
     "operator.attrgetter operator.itemgetter operator.methodcaller operator.call "
+    "operator.getitem operator.contains "
     "operator.setitem operator.delitem operator.__setitem__ operator.__delitem__ operator.__call__"
 )
 
 _FRAMES = (
     "sys._getframe sys._current_frames sys._current_exceptions sys.exc_info sys.exception "
-    "traceback.walk_stack traceback.walk_tb"
+    "traceback.walk_stack traceback.walk_tb traceback._walk_tb_with_full_positions "
+    "traceback.clear_frames"
 )
 
 _DISPATCHERS = (
     "builtins.map builtins.filter functools.reduce itertools.starmap itertools.filterfalse "
     "itertools.takewhile itertools.dropwhile itertools.accumulate itertools.groupby "
-    "unittest.mock.Mock unittest.mock.MagicMock unittest.mock.NonCallableMock "
-    "unittest.mock.NonCallableMagicMock unittest.mock.AsyncMock unittest.mock.PropertyMock "
+    "unittest.mock.Mock unittest.mock.MagicMock unittest.mock.AsyncMock unittest.mock.PropertyMock "
     "unittest.mock.create_autospec unittest.mock.mock_open"
 )
 
@@ -147,7 +150,9 @@ UNCONTROLLED_EXCEPTIONS: tuple[str, ...] = (
     "yaml.safe_load_all",
     "yaml.safe_dump",
     "yaml.safe_dump_all",
-    "doctest.DocTest*",
+    "doctest.DocTest",
+    "doctest.DocTestParser",
+    "doctest.Example",
     "pydoc.HTMLDoc",
     "pydoc.TextDoc",
     "trace.Trace",

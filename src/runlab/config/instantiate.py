@@ -295,7 +295,7 @@ def _invoke(
         if full_key:
             message += f"\nfull_key: {full_key}"
         raise InstantiationException(message) from error
-    policy.check_call(target, tuple(args), kwargs, full_key=full_key)
+    policy.check_call(target, tuple(args), kwargs, full_key=full_key, partial=partial)
     # results are reported against the callable that produced them (or the path a lookup was for)
     requested = policy.discovered_path(target, tuple(args), kwargs) or name
     if partial:

@@ -316,10 +316,17 @@ def check_call(
     kwargs: Mapping[str, Any],
     *,
     full_key: str = "",
+    partial: bool = False,
 ) -> None:
-    """Refuse invocations whose *arguments* turn a harmless callable into a dangerous one."""
+    """Refuse invocations whose *arguments* turn a harmless callable into a dangerous one.
+
+    ``partial`` marks a partial being created: its arguments are not final yet (the partial checks
+    again when it is called).
+    """
     target = _unwrap(target)
-    if target is type and (len(args) != 1 or kwargs):
+    # a partial may still receive arguments: refuse at creation only what more arguments cannot fix
+    malformed_type_call = len(args) > 1 or bool(kwargs) or (not partial and len(args) != 1)
+    if target is type and malformed_type_call:
         raise InstantiationException(
             _with_key(
                 "Target 'builtins.type' cannot be used for dynamic class construction\n"
