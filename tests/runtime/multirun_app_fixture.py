@@ -18,6 +18,20 @@ from pathlib import Path
 import runlab
 
 
+class RecordingCallback:
+    def __init__(self, path):
+        self.path = path
+
+    def on_multirun_start(self, config, **kwargs):
+        with open(self.path, "a") as f:
+            f.write(f"multirun_start {kwargs.get('config_name')}\\n")
+
+    def on_multirun_end(self, config, **kwargs):
+        statuses = [(r.num, r.status) for r in kwargs["results"]]
+        with open(self.path, "a") as f:
+            f.write(f"multirun_end {kwargs.get('config_name')} {statuses}\\n")
+
+
 @runlab.main(version_base="1.3", config_path="conf", config_name="config")
 def main(cfg):
     log = Path(cfg.log_dir)

@@ -181,3 +181,23 @@ def test_resume_of_a_directory_without_a_sweep(
 ) -> None:
     assert resume_sweep(str(tmp_path)) == 1
     assert "is not a runlab sweep directory" in capsys.readouterr().err
+
+
+def test_multirun_callbacks_see_every_result(tmp_path: Path) -> None:
+    write_app(tmp_path)
+    sweep = tmp_path / "sweep"
+    calls = tmp_path / "callbacks.txt"
+    proc = run_app(
+        tmp_path,
+        "-m",
+        "n=range(0,3)",
+        "fail_third=true",
+        f"log_dir={tmp_path}",
+        f"hydra.sweep.dir={sweep}",
+        f"+hydra.callbacks.rec={{_target_:__main__.RecordingCallback,path:'{calls}'}}",
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert calls.read_text().splitlines() == [
+        "multirun_start config",
+        "multirun_end config [(0, 'COMPLETED'), (1, 'FAILED'), (2, 'COMPLETED')]",
+    ]
