@@ -152,3 +152,16 @@ def test_lookup_helpers_are_not_subject_to_the_target_policy() -> None:
 
     assert get_method("os.system") is os.system
     assert get_object("os.remove") is os.remove
+
+
+def test_hydra_paths_mean_runlab_when_hydra_core_is_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Configs written for Hydra say ``_target_: hydra.utils.get_class``; runlab is ``hydra``."""
+    import runlab.utils
+
+    monkeypatch.setitem(sys.modules, "hydra", None)  # makes ``import hydra`` fail, installed or not
+    assert locate("hydra.utils.get_class") is runlab.utils.get_class
+    with pytest.raises(ImportError) as raised:
+        locate("hydra.utils.nope")
+    assert "Are you sure that module 'hydra' is installed?" in str(raised.value)
+    with pytest.raises(ImportError):
+        locate("hydra._internal.utils._locate")  # no alias into implementation modules

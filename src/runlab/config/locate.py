@@ -40,12 +40,35 @@ def locate(path: str) -> Any:
     try:
         found: Any = import_module(head)
     except Exception as error:
+        located = _hydra_alias(path, error)
+        if located is not _NOT_FOUND:
+            return located
         raise ImportError(
             f"Error loading '{path}':\n{error!r}\nAre you sure that module '{head}' is installed?"
         ) from error
     for index in range(1, len(parts)):
         found = _step(found, parts, index, path)
     return found
+
+
+_NOT_FOUND = object()
+
+
+def _hydra_alias(path: str, error: Exception) -> Any:
+    """``hydra.utils.get_class`` & co. in configs written for Hydra, when hydra-core is not installed.
+
+    Hydra's public module paths are runlab's (``import runlab as hydra``), so a config naming
+    ``hydra.X`` means ``runlab.X``.  Only tried when ``hydra`` itself cannot be imported; if the
+    runlab path does not exist either, the caller reports the original error.
+    """
+    if not (isinstance(error, ModuleNotFoundError) and error.name == "hydra"):
+        return _NOT_FOUND
+    if not path.startswith("hydra.") or path.startswith("hydra._internal"):
+        return _NOT_FOUND
+    try:
+        return locate("runlab" + path[len("hydra") :])
+    except (ImportError, ValueError):
+        return _NOT_FOUND
 
 
 def _step(parent: Any, parts: list[str], index: int, path: str) -> Any:
