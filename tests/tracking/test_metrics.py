@@ -190,3 +190,19 @@ def test_public_names_resolve_lazily() -> None:
     assert tracking.log_metric is log_metric
     with pytest.raises(AttributeError):
         tracking.nope  # noqa: B018
+
+
+def test_dict_form_keeps_values_with_their_names_whatever_the_order(tmp_path: Path) -> None:
+    sink = MetricsSink(tmp_path)
+    sink.add({"a": 1.0, "b": 2.0}, 0)
+    sink.add({"b": 20.0, "a": 10.0}, 1)  # same keys, other order
+    sink.add({"a": 100.0}, 2)
+    mutable = {"a": 5.0, "b": 6.0}
+    sink.add(mutable, 3)
+    mutable["a"] = -1.0  # the caller may reuse its dict: the logged point must not change
+    sink.add_one("a", 1000.0, 4)  # both forms for one metric in one flush: ordered by step
+    sink.flush()
+    points = {(n, s): v for n, s, _t, v in read_metric_points(tmp_path / ".runlab" / "metrics.jsonl")}
+    assert points == {("a", 0): 1.0, ("b", 0): 2.0, ("a", 1): 10.0, ("b", 1): 20.0,
+                      ("a", 2): 100.0, ("a", 3): 5.0, ("b", 3): 6.0, ("a", 4): 1000.0}
+    assert sink.summaries["a"].last == 1000.0 and sink.summaries["a"].count == 5

@@ -25,9 +25,10 @@ import time
 import weakref
 from array import array
 from base64 import b64decode, b64encode
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -83,16 +84,23 @@ class MetricSummary:
 class MetricsSink:
     """The buffer and file of one run's metrics in this process.
 
-    Lock-free on the hot path: each metric name owns a flat list ``[step, value, step, value, ...]``
-    extended by ``column += (step, value)``, one atomic operation under the GIL.  :meth:`flush` copies
-    a prefix of each list and deletes exactly that prefix, so points appended concurrently stay
-    buffered instead of being lost.
+    Lock-free on the hot path, with one buffer per form:
+
+    * ``log_metrics(dict)`` appends ``(step, copy of the dict)`` to ``_calls``: one C-level copy and
+      append per call, whatever the number of metrics.  The flush transposes runs of calls with the
+      same keys with ``zip(*values)``, so the per-point work happens in C.
+    * ``log_metric(name, value)`` extends the name's flat list ``[step, value, step, value, ...]``
+      with ``column += (step, value)``.
+
+    Appends and ``+=`` are single atomic operations under the GIL; :meth:`flush` copies a prefix of
+    each buffer and deletes exactly that prefix, so points added concurrently stay buffered.
     """
 
     def __init__(self, run_dir: str | os.PathLike[str]) -> None:
         self.run_dir = Path(run_dir)
         self.path = self.run_dir / RECORD_DIR / METRICS_FILE
         self._columns: dict[str, list[Any]] = {}
+        self._calls: list[tuple[Any, dict[str, Any]]] = []
         self._flush_lock = threading.Lock()
         self._last_flush = _time()
         self._fd: int | None = None
@@ -102,15 +110,10 @@ class MetricsSink:
 
     def add(self, metrics: Mapping[str, Any], step: Any) -> None:
         """Buffer one point per metric; flushes when the buffer is large or old."""
-        columns = self._columns
-        column: list[Any] = []
-        for name, value in metrics.items():
-            column = columns.get(name)  # type: ignore[assignment]
-            if column is None:
-                column = columns.setdefault(name, [])
-            column += (step, value)
-        if not len(column) & _CHECK_MASK:
-            self._maybe_flush(len(column))
+        calls = self._calls
+        calls.append((step, dict(metrics)))
+        if not len(calls) & _CALLS_CHECK_MASK:
+            self._maybe_flush(2 * len(calls) * len(metrics))
 
     def add_one(self, name: str, value: Any, step: Any) -> None:
         """Buffer a single point (the ``log_metric`` fast path)."""
@@ -131,18 +134,52 @@ class MetricsSink:
             since, now = self._last_flush, _time()
             self._last_flush = now
             lines = []
+            batches = self._take_calls()
             for name, column in list(self._columns.items()):
                 size = len(column)
                 if not size:
                     continue
                 chunk = column[:size]
                 del column[:size]
-                steps, values = chunk[0::2], chunk[1::2]
+                single = (chunk[0::2], chunk[1::2])
+                batches[name] = _merged(batches[name], single) if name in batches else single
+            for name, (steps, values) in batches.items():
                 line, numbers = _encode_batch(name, steps, values, since, now)
                 lines.append(line)
                 self._summarize(name, steps, numbers)
             if lines:
                 self._write(("\n".join(lines) + "\n").encode())
+
+    def _take_calls(self) -> dict[str, tuple[list[Any], list[Any]]]:
+        """Move the buffered ``log_metrics`` calls into per-metric ``(steps, values)`` columns."""
+        size = len(self._calls)
+        calls = self._calls[:size]
+        del self._calls[:size]
+        columns: dict[str, tuple[list[Any], list[Any]]] = {}
+        start = 0
+        while start < size:
+            keys = calls[start][1].keys()
+            end = start + 1
+            while end < size and calls[end][1].keys() == keys:
+                end += 1
+            block = calls[start:end]
+            steps = [step for step, _metrics in block]
+            names = list(keys)
+            # keys views compare like sets: fetch values by name, not by each dict's own order
+            dicts = [metrics for _step, metrics in block]
+            if len(names) == 1:
+                transposed: Iterable[Iterable[Any]] = [list(map(itemgetter(names[0]), dicts))]
+            else:
+                transposed = zip(*map(itemgetter(*names), dicts))
+            for name, values in zip(names, transposed):
+                column = columns.get(name)
+                if column is None:
+                    columns[name] = (list(steps), list(values))
+                else:
+                    column[0].extend(steps)
+                    column[1].extend(values)
+            start = end
+        return columns
 
     def _summarize(self, name: str, steps: Sequence[Any], values: Sequence[float | None]) -> None:
         summary = summary_of(steps, values)
@@ -172,6 +209,7 @@ class MetricsSink:
     def _after_fork_in_child(self) -> None:
         # The parent owns the points buffered before the fork: dropping them here avoids duplicates.
         self._columns = {}
+        self._calls = []
         self._flush_lock = threading.Lock()
 
 
@@ -195,6 +233,17 @@ def summary_of(steps: Sequence[Any], values: Sequence[float | None]) -> MetricSu
 
 
 _CHECK_MASK = 0x7F  # look at the clock every 64 points of a column
+_CALLS_CHECK_MASK = 0x3F  # ... and every 64 log_metrics calls
+
+
+def _merged(first: tuple[list[Any], list[Any]], second: tuple[list[Any], list[Any]]
+            ) -> tuple[list[Any], list[Any]]:
+    """One metric logged through both forms in one flush window: ordered by step when it can be."""
+    steps, values = first[0] + second[0], first[1] + second[1]
+    if all(type(s) is int for s in steps):
+        order = sorted(range(len(steps)), key=steps.__getitem__)
+        return [steps[i] for i in order], [values[i] for i in order]
+    return steps, values
 _BINARY_FROM = 2048  # batches this large are stored as base64 arrays (JSON floats are too slow)
 
 
@@ -205,7 +254,6 @@ def _encode_batch(name: str, steps: list[Any], values: list[Any], since: float, 
     Small batches are plain JSON lists a human can read; large ones pack values as little-endian
     float64 (and integer steps as int64) in base64, which costs ~10x less than printing floats.
     """
-    head: dict[str, Any] = {"name": name, "time": [since, now]}
     numbers: Sequence[float | None]
     packed: array[float] | None
     try:
@@ -215,26 +263,34 @@ def _encode_batch(name: str, steps: list[Any], values: list[Any], since: float, 
         packed = None
     else:
         numbers = packed
+    binary = packed is not None and len(values) >= _BINARY_FROM
+    # base64 text needs no escaping: it is spliced in rather than scanned by the JSON encoder
     if steps.count(None) == len(steps):
-        step_field: Any = None
-    elif packed is not None and len(values) >= _BINARY_FROM:
+        step_text = "null"
+    elif binary:
         try:
-            step_field = {"i64": b64encode(array("q", steps)).decode("ascii")}
+            step_text = '{"i64": "%s"}' % _b64(array("q", steps))  # noqa: UP031
         except (TypeError, OverflowError):
-            step_field = [_jsonable_step(s) for s in steps]
+            step_text = json.dumps([_jsonable_step(s) for s in steps])
     else:
-        step_field = steps if all(type(s) is int for s in steps) else [
-            _jsonable_step(s) for s in steps]
-    head["step"] = step_field
-    if packed is not None and len(values) >= _BINARY_FROM:
-        if sys.byteorder != "little":
-            packed.byteswap()
-        head["value"] = {"f64": b64encode(packed).decode("ascii")}
-        if sys.byteorder != "little":
-            packed.byteswap()
+        step_text = json.dumps(steps if all(type(s) is int for s in steps) else [
+            _jsonable_step(s) for s in steps])
+    if binary:
+        assert packed is not None
+        value_text = '{"f64": "%s"}' % _b64(packed)  # noqa: UP031
     else:
-        head["value"] = list(numbers)
-    return json.dumps(head), numbers
+        value_text = json.dumps(list(numbers))
+    line = (f'{{"name": {json.dumps(name)}, "time": {json.dumps([since, now])}, '
+            f'"step": {step_text}, "value": {value_text}}}')
+    return line, numbers
+
+
+def _b64(packed: array[Any]) -> str:
+    """Little-endian base64 of an array (the file format is the same on every machine)."""
+    if sys.byteorder != "little":
+        packed = array(packed.typecode, packed)
+        packed.byteswap()
+    return b64encode(packed).decode("ascii")
 
 
 def _jsonable_step(value: Any) -> Any:
@@ -304,15 +360,17 @@ class _DroppingSink(MetricsSink):
 
     def __init__(self) -> None:  # no file, not registered for flushing
         self._columns = {}
+        self._calls = []
         self._flush_lock = threading.Lock()
         self._last_flush = _time()
         self.warned = False
 
     def flush(self) -> None:
         self._columns.clear()
+        self._calls.clear()
 
     def _maybe_flush(self, size: int) -> None:
-        self._columns.clear()
+        self.flush()
 
 
 _DROP = _DroppingSink()
@@ -334,21 +392,17 @@ def _require_sink() -> MetricsSink:
             "runlab.log_metrics() called outside a run: points are dropped (log from a task "
             "decorated with @runlab.main, or set %s to a run directory)", RUN_DIR_ENV)
     _DROP._columns.clear()
+    _DROP._calls.clear()
     return _DROP
 
 
 def log_metrics(metrics: Mapping[str, Any], step: int | None = None) -> None:
     """Record several scalar metrics at ``step`` in the active run (buffered; flushed at exit)."""
     sink = _ACTIVE.get() or _process_sink or _require_sink()
-    columns = sink._columns  # inlined MetricsSink.add: a call less per point on the hot path
-    column: list[Any] = []
-    for name, value in metrics.items():
-        column = columns.get(name)  # type: ignore[assignment]
-        if column is None:
-            column = columns.setdefault(name, [])
-        column += (step, value)
-    if not len(column) & _CHECK_MASK:
-        sink._maybe_flush(len(column))
+    calls = sink._calls  # inlined MetricsSink.add: a call less on the hot path
+    calls.append((step, dict(metrics)))
+    if not len(calls) & _CALLS_CHECK_MASK:
+        sink._maybe_flush(2 * len(calls) * len(metrics))
 
 
 def log_metric(name: str, value: Any, step: int | None = None) -> None:
