@@ -146,9 +146,10 @@ def test_a_partial_reuses_its_nested_arguments() -> None:
     assert first.optimizer is second.optimizer
 
 
-def test_functools_partial_target_warns() -> None:
-    with pytest.warns(UserWarning, match="Using '_target_: functools.partial' is deprecated"):
+def test_functools_partial_target_warns_at_the_callers_line() -> None:
+    with pytest.warns(UserWarning, match="Using '_target_: functools.partial' is deprecated") as w:
         bound = instantiate({"_target_": "functools.partial"}, targets.add, 2)
+    assert w[0].filename == __file__
     assert bound(3) == 5
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import functools
 import os
+import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -330,4 +331,15 @@ def _deprecated(message: str) -> None:
     """Hydra's deprecation channel: a warning, or an error when the environment asks for one."""
     if os.environ.get("HYDRA_DEPRECATION_WARNINGS_AS_ERRORS"):
         raise HydraDeprecationError(message)
-    warnings.warn(message, stacklevel=2)
+    warnings.warn(message, stacklevel=_caller_stacklevel())
+
+
+def _caller_stacklevel() -> int:
+    """The stack level of the first frame outside runlab: warnings point at the user's call."""
+    package_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package_dir):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
