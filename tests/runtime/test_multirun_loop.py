@@ -233,3 +233,18 @@ def test_big_batches_compose_each_job_again_at_launch_instead_of_keeping_it(tmp_
         fake_task_run,
     )
     assert len(calls) == 3
+
+
+def test_resume_can_be_turned_off_to_run_every_job_again(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    batch = [["a=0"], ["a=1"]]
+    drive_sweep(make_setup(tmp_path), ScriptedSweeper([batch]), BasicLauncher(), fake_task_run)
+    again = drive_sweep(
+        replace(make_setup(tmp_path), resume=False),
+        ScriptedSweeper([batch]),
+        BasicLauncher(),
+        fake_task_run,
+    )
+    assert again.skipped == 0
+    assert [runs(tmp_path, n) for n in range(2)] == [2, 2]

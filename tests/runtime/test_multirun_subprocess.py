@@ -201,3 +201,14 @@ def test_multirun_callbacks_see_every_result(tmp_path: Path) -> None:
         "multirun_start config",
         "multirun_end config [(0, 'COMPLETED'), (1, 'FAILED'), (2, 'COMPLETED')]",
     ]
+
+
+def test_rerun_with_resume_off_runs_everything_again(tmp_path: Path) -> None:
+    write_app(tmp_path)
+    sweep = tmp_path / "sweep"
+    args = ["-m", "n=range(0,2)", f"log_dir={tmp_path}", f"hydra.sweep.dir={sweep}"]
+    assert run_app(tmp_path, *args).returncode == 0
+    assert run_app(tmp_path, *args).returncode == 0  # resumes: nothing left to run
+    assert run_app(tmp_path, *args, "++hydra.sweeper.resume=false").returncode == 0
+    starts = [e for e in events(tmp_path) if e.startswith("start")]
+    assert sorted(starts) == ["start 0", "start 0", "start 1", "start 1"]

@@ -73,8 +73,9 @@ def split_batches(jobs: list[list[str]], max_batch_size: int | None) -> list[lis
 class BasicSweeper:
     """Grid sweeper (``hydra/sweeper=basic``): every combination, in batches, results ignored.
 
-    ``fail_fast`` is runlab's key under ``hydra.sweeper`` (read by the runtime's sweep loop): stop the
-    sweep after the first failed job instead of running every job and summarising the failures.
+    ``fail_fast`` and ``resume`` are runlab's keys under ``hydra.sweeper`` (read by the runtime's sweep
+    loop): stop after the first failed job instead of running every job and summarising the failures;
+    ``resume: false`` runs every job even when the sweep dir records it as completed.
     """
 
     def __init__(
@@ -82,6 +83,7 @@ class BasicSweeper:
         max_batch_size: int | None = None,
         params: Mapping[str, Any] | None = None,
         fail_fast: bool = False,
+        resume: bool = True,
     ) -> None:
         if max_batch_size is not None and (
             isinstance(max_batch_size, bool)
@@ -94,6 +96,7 @@ class BasicSweeper:
         self.max_batch_size = max_batch_size
         self.params = dict(params or {})
         self.fail_fast = bool(fail_fast)
+        self.resume = bool(resume)
         self._batches: list[list[list[str]]] = []
         self._next = 0
         self.results: list[JobResult] = []

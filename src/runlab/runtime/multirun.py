@@ -53,6 +53,7 @@ class MultirunSetup:
 
     ``compose_job(overrides)`` returns a fresh job config (RUN-mode composition of the master's
     hydra overrides plus the job's overrides) -- it may raise to reject the batch.
+    ``resume`` False runs every job even if the sweep dir records it as completed.
     """
 
     master: DictConfig
@@ -62,6 +63,7 @@ class MultirunSetup:
     list_options: Callable[[str], list[str]]
     job_name: str
     plan_header: Mapping[str, Any] = field(default_factory=dict)
+    resume: bool = True
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,7 @@ def drive_sweep(
     # Like Hydra: the sweep dir and multirun.yaml exist before any job is composed, so a sweep that
     # fails validation still leaves its master config behind.
     save_master_config(setup.master, setup.sweep_dir)
-    state = SweepState(setup.sweep_dir)
+    state = SweepState(setup.sweep_dir, resume=setup.resume)
     try:
         state.start_plan(setup.plan_header)
         runner = RecordingRunner(run, setup.sweep_dir)

@@ -133,6 +133,15 @@ def _job_composer(master: Composed) -> Callable[[Sequence[str]], DictConfig]:
     return JobComposer(compose_job, is_group)
 
 
+def _resume_enabled(config: DictConfig) -> bool:
+    """``hydra.sweeper.resume: false`` (or ``RUNLAB_SWEEP_RESUME=0``) re-runs completed jobs too."""
+    from omegaconf import OmegaConf
+
+    if os.environ.get("RUNLAB_SWEEP_RESUME", "1") == "0":
+        return False
+    return bool(OmegaConf.select(config, "hydra.sweeper.resume", default=True))
+
+
 def run_app_sweep(app: Any) -> int:
     """``run_multirun`` for the runtime's ``AppContext`` (see its docstring for the fields read)."""
     from omegaconf import OmegaConf
@@ -165,6 +174,7 @@ def run_app_sweep(app: Any) -> int:
             "now_cache": encode_cache(OmegaConf.get_cache(config)),
             "created": time.time(),
         },
+        resume=_resume_enabled(config),
     )
     runner = TaskRunner(app.task_function, callbacks)
     launcher = adapt_launcher(create_launcher(config.hydra.launcher), setup, runner)

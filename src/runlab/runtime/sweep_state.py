@@ -159,12 +159,13 @@ class PlannedJob:
 class SweepState:
     """The driving process's handle on a sweep directory's state (holds the lock while open)."""
 
-    def __init__(self, sweep_dir: str) -> None:
+    def __init__(self, sweep_dir: str, *, resume: bool = True) -> None:
         self.sweep_dir = sweep_dir
         self.state_dir = _state_dir(sweep_dir)
         os.makedirs(os.path.join(self.state_dir, JOBS_DIR), exist_ok=True)
         self._lock_fd = self._acquire_lock()
-        self.records = self._load_records()
+        # resume=False: every job runs again (its record is overwritten when it ends).
+        self.records = self._load_records() if resume else {}
         self.plan: dict[str, Any] = read_plan(sweep_dir) or {}
         self.jobs: list[PlannedJob] = []
 
