@@ -16,7 +16,7 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
-from runlab.errors import HydraException
+from runlab.errors import CompactHydraException
 
 __all__ = [
     "ALIASES",
@@ -51,8 +51,9 @@ _EXTRA_PACKAGES: Mapping[str, str] = {
 }
 
 
-class PluginNotFoundError(HydraException):
-    """The selected launcher/sweeper cannot be found or imported."""
+class PluginNotFoundError(CompactHydraException):
+    """The selected launcher/sweeper cannot be found or imported (a setup mistake: reported without
+    a traceback, with the install command when it is known)."""
 
 
 def _entry_point_target(group: str, name: str) -> str | None:
