@@ -153,6 +153,25 @@ class LazyJobSpecs(Sequence[JobSpec]):
             yield self._build(job)
 
 
+def _plan_batch(
+    setup: MultirunSetup, launcher: Launcher, batch: list[list[str]], first_num: int
+) -> tuple[list[PlannedJob], dict[int, JobSpec]]:
+    """Compose (and so validate) every job of a batch before any of them starts.
+
+    Small batches keep the composed specs for the launch; big ones keep only each job's overrides
+    and compose it again when the launcher reaches it, so memory does not grow with the batch.
+    """
+    keep = len(batch) <= _KEEP_COMPOSED_JOBS
+    kept: dict[int, JobSpec] = {}
+    planned: list[PlannedJob] = []
+    for i, overrides in enumerate(batch):
+        spec = _make_spec(setup, launcher, first_num + i, list(overrides))
+        planned.append(PlannedJob(spec.num, spec.overrides, spec.output_dir))
+        if keep:
+            kept[spec.num] = spec
+    return planned, kept
+
+
 def _total_jobs(sweeper: Sweeper) -> int | None:
     total = getattr(sweeper, "total_jobs", None)
     return total if isinstance(total, int) else None
@@ -199,17 +218,7 @@ def drive_sweep(
             batch = sweeper.ask()
             if batch is None:
                 break
-            # Every job is composed (validated) before any job of the batch starts.  Big batches
-            # keep only each job's overrides and compose it again right before it runs, so memory
-            # does not grow with the number of jobs.
-            keep = len(batch) <= _KEEP_COMPOSED_JOBS
-            kept: dict[int, JobSpec] = {}
-            planned: list[PlannedJob] = []
-            for i, overrides in enumerate(batch):
-                spec = _make_spec(setup, launcher, next_num + i, list(overrides))
-                planned.append(PlannedJob(spec.num, spec.overrides, spec.output_dir))
-                if keep:
-                    kept[spec.num] = spec
+            planned, kept = _plan_batch(setup, launcher, batch, next_num)
             next_num += len(batch)
             state.add_jobs(planned)
             if progress is not None:
@@ -231,17 +240,16 @@ def drive_sweep(
                 )
             to_run: Sequence[JobSpec] = (
                 [kept[job.num] for job in pending]
-                if keep
+                if kept or not pending
                 else LazyJobSpecs(
                     pending, lambda job: _make_spec(setup, launcher, job.num, list(job.overrides))
                 )
             )
-            specs = planned
-            if to_run or not specs:  # an empty sweep still "launches" its empty batch, like Hydra
+            if to_run or not planned:  # an empty sweep still "launches" its empty batch, like Hydra
                 stopped = _launch_batch(
                     to_run, launcher, runner, state, results, fail_fast, progress
                 )
-            sweeper.tell([results[s.num] for s in specs if s.num in results])
+            sweeper.tell([results[job.num] for job in planned if job.num in results])
         if not stopped:
             state.finish()
     finally:
