@@ -222,3 +222,10 @@ def test_docs_cover_every_command_and_option() -> None:
             for option in action.option_strings:
                 if option.startswith("--") and option != "--help":
                     assert option in docs, f"{name} {option} undocumented"
+
+
+def test_the_index_is_found_from_a_subdirectory(lab: Lab, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(lab.sweep)
+    code, out, _err = _run(capsys, "runs", "--json")
+    assert code == 0 and len(json.loads(out)) == 9

@@ -28,8 +28,24 @@ class CommandError(Exception):
         self.code = code
 
 
+def _find_index(args: argparse.Namespace) -> Path:
+    """``--index``, ``$RUNLAB_INDEX``, or the nearest ``.runlab/index.db`` from the cwd upwards
+    (so ``runlab runs`` works from a subdirectory of the launch dir, as ``git`` does)."""
+    if args.index:
+        return Path(args.index)
+    path = default_index_path()
+    if path.exists() or os.environ.get("RUNLAB_INDEX"):
+        return path
+    for parent in Path.cwd().parents:
+        candidate = parent / ".runlab" / "index.db"
+        if candidate.is_file():
+            return candidate
+    return path
+
+
 def _open_index(args: argparse.Namespace, *, must_exist: bool = True) -> RunIndex:
-    path = Path(args.index) if args.index else default_index_path()
+    path = _find_index(args) if must_exist else (
+        Path(args.index) if args.index else default_index_path())
     if must_exist and not path.exists():
         raise CommandError(
             f"runlab: no run index at {path}: run `runlab index [DIR]` to build it from run "
@@ -166,7 +182,7 @@ def _sweep_runs(args: argparse.Namespace, target: str | None, default_status: li
     if target and os.path.isdir(target) and not args.where and not args.since:
         from runlab.tracking.summary import load_sweep
 
-        index_path = Path(args.index) if args.index else default_index_path()
+        index_path = _find_index(args)
         if not index_path.exists():  # a sweep dir works without any index
             statuses = args.status or default_status
             return RunList(r for r in load_sweep(target)
