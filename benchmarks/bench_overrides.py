@@ -27,11 +27,11 @@ _TEMPLATES = [
     "data.path=/data/set_{i}/train.csv",
     "seed={i}",
     "db=mysql_{i}",
-    "hydra/launcher=basic",
+    "hydra/sweeper=sweeper_{i}",
     "+experiment.tag{i}=baseline",
     "++trainer.devices={i}",
     "~model.dropout{i}",
-    "run.enabled=true",
+    "run.flag{i}=true",
     "model.layers=[64,128,{i}]",
     "db.conn={{host:localhost,port:{i}}}",
     "msg='hello world {i}'",
@@ -51,11 +51,11 @@ def build_overrides(count: int) -> list[str]:
 
 def time_runlab(overrides: list[str], repeat: int) -> float:
     """Best seconds per override, with a cold parse cache each round."""
-    from runlab.config.overrides import parse_override
+    from runlab.config.overrides import clear_override_cache, parse_override
 
     best = float("inf")
     for _ in range(repeat):
-        parse_override.cache_clear()
+        clear_override_cache()
         start = time.perf_counter()
         for text in overrides:
             parse_override(text)

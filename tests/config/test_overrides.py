@@ -6,6 +6,7 @@ import dataclasses
 import math
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -349,11 +350,48 @@ def test_hydra_paths_reexport_the_parser() -> None:
 
 def test_importing_the_parser_stays_light() -> None:
     code = (
-        "import sys, runlab.config.overrides\n"
-        "heavy = {'omegaconf', 'yaml', 'decimal', 'random', 'fnmatch'} & set(sys.modules)\n"
+        "import sys, runlab\n"
+        "before = set(sys.modules)\n"
+        "import runlab.config.overrides\n"
+        "heavy = {'omegaconf', 'yaml', 'decimal', 'random', 'fnmatch'} & (set(sys.modules) - before)\n"
         "print(sorted(heavy))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_shuffled_lists_are_drawn_anew_on_each_parse() -> None:
+    text = "a=shuffle([" + ",".join(str(i) for i in range(30)) + "])"
+    orders = {parse_override(text).raw_value for _ in range(5)}
+    assert len(orders) > 1
+    assert all(sorted(order) == list(range(30)) for order in orders)
+
+
+def test_overrides_pickle() -> None:
+    import pickle
+
+    for text in [
+        "a=[1,{b:'c'}]",
+        "a=tag(t,choice(x,y))",
+        "a=int(interval(1.5,3))",
+        "a=glob(*)",
+        "~a",
+    ]:
+        override = parse_override(text)
+        again = pickle.loads(pickle.dumps(override))
+        assert again == override
+        assert again.input_line == text
+
+
+def test_the_benchmark_overrides_all_parse() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    try:
+        from bench_overrides import build_overrides
+    finally:
+        sys.path.pop(0)
+    overrides = build_overrides(1000)
+    assert len(set(overrides)) == 1000
+    kinds = {o.value_type for o in parse_overrides(overrides)}
+    assert {ValueType.ELEMENT, ValueType.SIMPLE_CHOICE_SWEEP, ValueType.RANGE_SWEEP} <= kinds

@@ -58,6 +58,7 @@ __all__ = [
     "QuotedString",
     "Transformer",
     "ValueType",
+    "clear_override_cache",
     "parse_override",
     "parse_overrides",
 ]
@@ -277,14 +278,26 @@ def _display_width(prefix: str) -> int:
 # the key: override := ('~' | '+' '+'?)? key ...
 
 
-@lru_cache(maxsize=8192)
 def parse_override(text: str) -> Override:
     """Parse one override (``key=value``, ``+key=v``, ``~key``, ``group@pkg=opt``, sweeps, ...).
 
     Raises :class:`~runlab.errors.OverrideParseException` naming the override and, for syntax
-    errors, the column at fault.  Results are cached: they are immutable.
+    errors, the column at fault.  Results are cached (they are immutable), except when the text
+    may shuffle a list: ``shuffle([1,2,3])`` is drawn anew on every parse, as in Hydra.
     """
-    return _parse(text)
+    if type(text) is not str:
+        raise TypeError(f"an override must be a string, got {type(text).__name__}")
+    if "shuffle" in text:
+        return _parse(text)
+    return _parse_cached(text)
+
+
+_parse_cached = lru_cache(maxsize=8192)(lambda text: _parse(text))
+
+
+def clear_override_cache() -> None:
+    """Forget cached parse results (benchmarks measure cold parsing with it)."""
+    _parse_cached.cache_clear()
 
 
 def parse_overrides(texts: Iterable[str]) -> list[Override]:
@@ -294,8 +307,6 @@ def parse_overrides(texts: Iterable[str]) -> list[Override]:
 
 def _parse(text: str) -> Override:
     """override := key '=' value? | '~' key ('=' value?)? | '+' '+'? key '=' value?"""
-    if not isinstance(text, str):
-        raise TypeError(f"an override must be a string, got {type(text).__name__}")
     simple = _SIMPLE_OVERRIDE.match(text)
     if simple is not None:
         prefix, key, package, value = simple.groups()
