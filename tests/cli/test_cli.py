@@ -229,3 +229,15 @@ def test_the_index_is_found_from_a_subdirectory(lab: Lab, capsys: pytest.Capture
     monkeypatch.chdir(lab.sweep)
     code, out, _err = _run(capsys, "runs", "--json")
     assert code == 0 and len(json.loads(out)) == 9
+
+
+def test_a_sweep_directory_is_read_directly_with_filters(lab: Lab,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    (lab.index).unlink()  # the directory is the truth: no index needed
+    code, out, _err = _run(capsys, "compare", str(lab.sweep), "--where", "db=mysql", "--json")
+    assert code == 0
+    # db no longer varies once filtered: only lr is a grouping column
+    assert [(r["lr"], r["n"]) for r in json.loads(out)] == [("0.01", 2), ("0.1", 2)]
+    code, out, _err = _run(capsys, "plot", "param", str(lab.sweep), "--param", "lr", "-o",
+                           str(lab.root / "p.png"))
+    assert code == 0 and (lab.root / "p.png").read_bytes().startswith(b"\x89PNG")

@@ -179,17 +179,29 @@ def _comparison(args: argparse.Namespace, found: RunList) -> Any:
 
 def _sweep_runs(args: argparse.Namespace, target: str | None, default_status: list[str] | None,
                 *, with_overrides: bool = True) -> RunList:
-    if target and os.path.isdir(target) and not args.where and not args.since:
-        from runlab.tracking.summary import load_sweep
-
-        index_path = _find_index(args)
-        if not index_path.exists():  # a sweep dir works without any index
-            statuses = args.status or default_status
-            return RunList(r for r in load_sweep(target)
-                           if statuses is None or r.status in statuses)
+    """The runs a command works on: a sweep directory is read directly (the directories are the
+    truth, no index needed); anything else goes through the index."""
+    if target and os.path.isdir(target):
+        return select(_directory_loader(target), where=args.where,
+                      status=args.status or default_status, since=args.since,
+                      sweep_ids=["(directory)"])
     with _open_index(args) as index:
         return _select(index, args, sweep=target or args.sweep, default_status=default_status,
                        with_overrides=with_overrides)
+
+
+def _directory_loader(target: str) -> Callable[..., RunList]:
+    """A ``RunIndex.query``-shaped loader over the records under ``target``."""
+    from runlab.tracking.summary import load_sweep
+
+    runs = load_sweep(target)
+
+    def load(*, statuses: list[str] | None = None, since: float | None = None,
+             **_ignored: Any) -> RunList:
+        return RunList(r for r in runs if (statuses is None or r.status in statuses)
+                       and (since is None or (r.start or 0.0) >= since))
+
+    return load
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
