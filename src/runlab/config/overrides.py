@@ -17,8 +17,9 @@ The grammar, as implemented here (terminals are the tokens of :mod:`runlab.confi
 
 Parsing is two passes, like Hydra's parse-then-visit: the whole text is checked against the grammar
 first, and only then are grammar functions evaluated, so a syntax error anywhere wins over a function
-error.  Most overrides are ``key=word``; a single regular expression recognises those without
-tokenizing (:data:`_SIMPLE_OVERRIDE`) and gives exactly what the full parser would.
+error.  Most overrides are ``key=word`` (or ``key=w1,w2`` or ``key=[w1,w2]``); a single regular expression
+recognises those without tokenizing (:data:`_SIMPLE_OVERRIDE`) and gives exactly what the full
+parser would.
 """
 
 from __future__ import annotations
@@ -309,15 +310,16 @@ def _parse(text: str) -> Override:
     """override := key '=' value? | '~' key ('=' value?)? | '+' '+'? key '=' value?"""
     simple = _SIMPLE_OVERRIDE.match(text)
     if simple is not None:
-        prefix, key, package, value = simple.groups()
-        return Override(
-            type=_PREFIX_TYPES[prefix],
-            key_or_group=key,
-            value_type=ValueType.ELEMENT,
-            raw_value=_simple_value(value),
-            package=package,
-            input_line=text,
-        )
+        prefix, key, package, word, words, listed = simple.groups()
+        value_type = ValueType.ELEMENT
+        if word is not None:
+            raw_value: Any = _simple_value(word)
+        elif words is not None:
+            items = tuple(_simple_value(w) for w in words.split(","))
+            raw_value, value_type = ChoiceSweep(list=items, simple_form=True), _SIMPLE_SWEEP
+        else:
+            raw_value = tuple(_simple_value(w) for w in listed.split(",")) if listed else ()
+        return Override(_PREFIX_TYPES[prefix], key, value_type, raw_value, package, text)
     if text.startswith("~"):
         override_type, pos = OverrideType.DEL, 1
     elif text.startswith("++"):
@@ -391,10 +393,14 @@ def _value_type(raw: Any) -> ValueType:
 _ID = r"[a-zA-Z_][a-zA-Z0-9_-]*"
 _KEY = rf"(?:{_ID}(?:/{_ID})+|{lex.KEY_WORD.pattern})?"
 _PACKAGE = rf"(?:{lex.KEY_WORD.pattern})?"
-# Value characters that always lex, never escape, never start a quote/container/call/interpolation.
+# Value characters that always lex, never escape, never start a quote/container/call/interpolation;
+# a value made of them is one word, a comma sweep of words, or a list of words.
+_WORD = r"[a-zA-Z0-9_/\-+.%*@?|:]"
 _SIMPLE_OVERRIDE = re.compile(
-    rf"(~|\+\+|\+)?({_KEY})(?:@({_PACKAGE}))?=[ \t]*([a-zA-Z0-9_/\-+.%*@?|:]*)\Z"
+    rf"(~|\+\+|\+)?({_KEY})(?:@({_PACKAGE}))?=[ \t]*"
+    rf"(?:({_WORD}*)|({_WORD}+(?:,{_WORD}+)+)|\[((?:{_WORD}+(?:,{_WORD}+)*)?)\])\Z"
 )
+_SIMPLE_SWEEP = ValueType.SIMPLE_CHOICE_SWEEP
 _PREFIX_TYPES = {
     None: OverrideType.CHANGE,
     "~": OverrideType.DEL,
