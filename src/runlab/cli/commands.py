@@ -305,7 +305,13 @@ def _steps_runs(args: argparse.Namespace) -> RunList:
     found = _sweep_runs(args, args.sweep, None)
     if not found:
         raise CommandError("runlab: no runs match", EXIT_EMPTY)
-    return found
+    if len(found) > _MAX_STEP_LINES:  # one line per run: beyond this the plot is unreadable
+        print(f"runlab plot steps: {len(found)} runs match, plotting the first "
+              f"{_MAX_STEP_LINES} (narrow with --sweep/--where or name runs)", file=sys.stderr)
+    return RunList(found[:_MAX_STEP_LINES])
+
+
+_MAX_STEP_LINES = 50
 
 
 def _first_logged_metric(found: RunList) -> str:
