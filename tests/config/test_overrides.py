@@ -360,6 +360,20 @@ def test_hydra_paths_reexport_the_parser() -> None:
     assert types.QuotedString is QuotedString and types.Override is Override
 
 
+def test_hydra_style_config_loader_lists_glob_options() -> None:
+    from runlab.core.override_parser.overrides_parser import OverridesParser
+
+    class Loader:
+        def get_group_options(self, group: str) -> list[str]:
+            return {"db": ["mysql", "postgres", "sqlite"]}[group]
+
+    [override] = OverridesParser.create(config_loader=Loader()).parse_overrides(
+        ["db=glob(*,exclude=p*)"]
+    )
+    assert list(override.sweep_string_iterator()) == ["mysql", "sqlite"]
+    assert override == parse_override("db=glob(*,exclude=p*)")
+
+
 def test_importing_the_parser_stays_light() -> None:
     code = (
         "import sys, runlab\n"

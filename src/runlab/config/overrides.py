@@ -129,6 +129,8 @@ class Override:
     raw_value: Any
     package: str | None = None
     input_line: str | None = field(default=None, compare=False)
+    # Hydra's plugins hand a config loader to the parser; a glob then lists group options with it.
+    config_loader: Any = field(default=None, compare=False, repr=False)
 
     @property
     def _value(self) -> Any:
@@ -208,6 +210,8 @@ class Override:
                 f"Can only enumerate CHOICE and RANGE sweeps, type is {self.value_type}"
             )
         if isinstance(raw, Glob):
+            if list_options is None and self.config_loader is not None:
+                list_options = self.config_loader.get_group_options
             return iter(expand_glob(raw, self.key_or_group, list_options))
         if isinstance(raw, ChoiceSweep):
             return map(transformer, map(thaw, expand_choice(raw)))

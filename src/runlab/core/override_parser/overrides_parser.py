@@ -7,6 +7,7 @@ here it delegates to :func:`runlab.config.overrides.parse_override`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from runlab.config.overrides import Override, parse_override
@@ -25,7 +26,11 @@ class OverridesParser:
         return cls(config_loader=config_loader)
 
     def parse_override(self, s: str) -> Override:
-        return parse_override(s)
+        override = parse_override(s)
+        if self.config_loader is not None:
+            # Only globs need it (to list group options); equality ignores it.
+            override = replace(override, config_loader=self.config_loader)
+        return override
 
     def parse_overrides(self, overrides: Iterable[str]) -> list[Override]:
-        return [parse_override(s) for s in overrides]
+        return [self.parse_override(s) for s in overrides]
