@@ -203,9 +203,7 @@ def read_log_tail(run_dir: str | os.PathLike[str], lines: int = 20) -> list[dict
     except FileNotFoundError:
         return []
     entries = []
-    for line in raw[-lines:]:
-        if not line.strip():
-            continue
+    for line in [text for text in raw if text.strip()][-lines:]:
         try:
             entry = json.loads(line)
         except ValueError:
