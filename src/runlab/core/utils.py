@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -68,5 +67,3 @@ def run_job(
         configure_logging=configure_logging,
     )
 
-
-log = logging.getLogger(__name__)
