@@ -205,3 +205,15 @@ def test_job_return_hydra_cfg_is_built_on_demand_and_pickles(tmp_path: Path) -> 
     assert result.hydra_cfg.hydra.runtime.output_dir == str(tmp_path / "out")
     restored = pickle.loads(pickle.dumps(result))
     assert restored.hydra_cfg == result.hydra_cfg and restored.return_value == 1
+
+
+def test_copy_without_hydra_keeps_everything_else(tmp_path: Path) -> None:
+    from runlab.runtime.jobs import copy_without_hydra
+
+    config = make_config(tmp_path, app={"a": None, "b": {"c": None, "d": "${a}"}})
+    OmegaConf.set_struct(config, True)
+    copied = copy_without_hydra(config)
+    assert OmegaConf.to_container(copied) == {"a": None, "b": {"c": None, "d": "${a}"}}
+    assert OmegaConf.is_struct(copied) and "hydra" in config
+    plain = OmegaConf.create({"a": None})
+    assert copy_without_hydra(plain) == plain

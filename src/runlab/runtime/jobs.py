@@ -112,8 +112,10 @@ def copy_without_hydra(config: DictConfig) -> DictConfig:
 
     from omegaconf import DictConfig, open_dict, read_write
 
-    memo = {id(config._get_node("hydra")): DictConfig({})}
-    task_cfg = copy.deepcopy(config, memo)
+    hydra_node = config._get_node("hydra")
+    if hydra_node is None:
+        return copy.deepcopy(config)
+    task_cfg = copy.deepcopy(config, {id(hydra_node): DictConfig({})})
     with read_write(task_cfg), open_dict(task_cfg):
         del task_cfg["hydra"]
     return task_cfg
