@@ -204,7 +204,21 @@ def test_format_duration() -> None:
     assert format_duration(3723) == "1:02:03"
 
 
-def test_big_batches_compose_each_job_again_at_launch_instead_of_keeping_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("size", "pickled_limit", "compositions"),
+    [(3, 20_000, 3), (70, 20_000, 70), (70, 10, 140)],
+    ids=["small batch: kept live", "big batch: kept pickled", "huge batch: composed again"],
+)
+def test_how_a_batch_is_held_between_validation_and_launch(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    size: int,
+    pickled_limit: int,
+    compositions: int,
+) -> None:
+    from dataclasses import replace
+
+    monkeypatch.setattr("runlab.runtime.multirun._KEEP_PICKLED_JOBS", pickled_limit)
     setup = make_setup(tmp_path)
     calls: list[tuple[str, ...]] = []
     compose = setup.compose_job
@@ -213,26 +227,21 @@ def test_big_batches_compose_each_job_again_at_launch_instead_of_keeping_it(tmp_
         calls.append(tuple(overrides))
         return compose(overrides)
 
-    from dataclasses import replace
+    batch = [[f"a={n}"] for n in range(size)]
+    seen: list[JobSpec] = []
 
-    batch = [[f"a={n}"] for n in range(70)]
+    def run(spec: JobSpec) -> JobResult:
+        seen.append(spec)
+        return fake_task_run(spec)
+
     outcome = drive_sweep(
-        replace(setup, compose_job=counting),
-        ScriptedSweeper([batch]),
-        BasicLauncher(),
-        fake_task_run,
+        replace(setup, compose_job=counting), ScriptedSweeper([batch]), BasicLauncher(), run
     )
-    assert [r.return_value for r in outcome.results] == [f"ret{n}" for n in range(70)]
-    assert len(calls) == 140 and calls[:70] == calls[70:]
-    small = [[f"a={n}"] for n in range(3)]
-    calls.clear()
-    drive_sweep(
-        replace(make_setup(tmp_path / "s"), compose_job=counting),
-        ScriptedSweeper([small]),
-        BasicLauncher(),
-        fake_task_run,
-    )
-    assert len(calls) == 3
+    assert [r.return_value for r in outcome.results] == [f"ret{n}" for n in range(size)]
+    assert len(calls) == compositions
+    assert [(s.num, s.config.a, s.config.hydra.job.num) for s in seen] == [
+        (n, n, n) for n in range(size)
+    ]
 
 
 def test_resume_can_be_turned_off_to_run_every_job_again(tmp_path: Path) -> None:

@@ -101,6 +101,9 @@ def _job_id(launcher: Launcher, num: int, job_name: str) -> str:
     return str(job_id(num, job_name)) if callable(job_id) else str(num)
 
 
+_DEFAULT_SUBDIR = "${hydra.job.num}"
+
+
 def _make_spec(setup: MultirunSetup, launcher: Launcher, num: int, overrides: list[str]) -> JobSpec:
     from omegaconf import OmegaConf, open_dict, read_write
 
@@ -111,7 +114,13 @@ def _make_spec(setup: MultirunSetup, launcher: Launcher, num: int, overrides: li
         config.hydra.job.id = job_id
     # Jobs share the master's resolver cache: ${now:...} gives the sweep's start time in every job.
     OmegaConf.copy_cache(from_config=setup.master, to_config=config)
-    subdir = OmegaConf.select(config, "hydra.sweep.subdir", throw_on_missing=True)
+    sweep_node = OmegaConf.to_container(config.hydra.sweep, resolve=False)
+    assert isinstance(sweep_node, dict)
+    subdir = sweep_node.get("subdir")
+    if subdir != _DEFAULT_SUBDIR:  # the default needs no interpolation parsing: it is the number
+        subdir = OmegaConf.select(config, "hydra.sweep.subdir", throw_on_missing=True)
+    else:
+        subdir = num
     output_dir = os.path.abspath(os.path.join(setup.sweep_dir, str(subdir)))
     return JobSpec(
         num=num,
@@ -125,17 +134,20 @@ def _make_spec(setup: MultirunSetup, launcher: Launcher, num: int, overrides: li
 
 _KEEP_COMPOSED_JOBS = 64
 """Batches up to this size keep their composed job configs from validation to launch."""
+_KEEP_PICKLED_JOBS = 20_000
+"""Bigger batches, up to this size, keep each job pickled (~8x smaller than the live config);
+beyond it only each job's overrides are kept and the job is composed again when it is launched."""
 
 
 class LazyJobSpecs(Sequence[JobSpec]):
-    """A batch's job specs, each composed when a launcher reaches it (memory stays flat)."""
+    """A batch's job specs, each materialised when a launcher reaches it (memory stays small)."""
 
-    def __init__(self, jobs: Sequence[PlannedJob], build: Callable[[PlannedJob], JobSpec]) -> None:
-        self._jobs = list(jobs)
+    def __init__(self, sources: Sequence[Any], build: Callable[[Any], JobSpec]) -> None:
+        self._sources = list(sources)
         self._build = build
 
     def __len__(self) -> int:
-        return len(self._jobs)
+        return len(self._sources)
 
     @overload
     def __getitem__(self, index: int) -> JobSpec: ...
@@ -145,31 +157,59 @@ class LazyJobSpecs(Sequence[JobSpec]):
 
     def __getitem__(self, index: int | slice) -> JobSpec | list[JobSpec]:
         if isinstance(index, slice):
-            return [self._build(job) for job in self._jobs[index]]
-        return self._build(self._jobs[index])
+            return [self._build(source) for source in self._sources[index]]
+        return self._build(self._sources[index])
 
     def __iter__(self) -> Iterator[JobSpec]:
-        for job in self._jobs:
-            yield self._build(job)
+        for source in self._sources:
+            yield self._build(source)
+
+
+class _BatchPlan:
+    """The composed jobs of one batch, held in the cheapest form that avoids composing twice."""
+
+    def __init__(self, size: int) -> None:
+        self.mode = (
+            "live"
+            if size <= _KEEP_COMPOSED_JOBS
+            else "pickled"
+            if size <= _KEEP_PICKLED_JOBS
+            else "recompose"
+        )
+        self.planned: list[PlannedJob] = []
+        self._kept: dict[int, Any] = {}
+
+    def add(self, spec: JobSpec) -> None:
+        import pickle
+
+        self.planned.append(PlannedJob(spec.num, spec.overrides, spec.output_dir))
+        if self.mode == "live":
+            self._kept[spec.num] = spec
+        elif self.mode == "pickled":
+            self._kept[spec.num] = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def specs(
+        self, jobs: list[PlannedJob], setup: MultirunSetup, launcher: Launcher
+    ) -> Sequence[JobSpec]:
+        import pickle
+
+        if self.mode == "live" or not jobs:
+            return [self._kept[job.num] for job in jobs]
+        if self.mode == "pickled":
+            return LazyJobSpecs([self._kept[job.num] for job in jobs], pickle.loads)
+        return LazyJobSpecs(
+            jobs, lambda job: _make_spec(setup, launcher, job.num, list(job.overrides))
+        )
 
 
 def _plan_batch(
     setup: MultirunSetup, launcher: Launcher, batch: list[list[str]], first_num: int
-) -> tuple[list[PlannedJob], dict[int, JobSpec]]:
-    """Compose (and so validate) every job of a batch before any of them starts.
-
-    Small batches keep the composed specs for the launch; big ones keep only each job's overrides
-    and compose it again when the launcher reaches it, so memory does not grow with the batch.
-    """
-    keep = len(batch) <= _KEEP_COMPOSED_JOBS
-    kept: dict[int, JobSpec] = {}
-    planned: list[PlannedJob] = []
+) -> _BatchPlan:
+    """Compose (and so validate) every job of a batch before any of them starts."""
+    plan = _BatchPlan(len(batch))
     for i, overrides in enumerate(batch):
-        spec = _make_spec(setup, launcher, first_num + i, list(overrides))
-        planned.append(PlannedJob(spec.num, spec.overrides, spec.output_dir))
-        if keep:
-            kept[spec.num] = spec
-    return planned, kept
+        plan.add(_make_spec(setup, launcher, first_num + i, list(overrides)))
+    return plan
 
 
 def _total_jobs(sweeper: Sweeper) -> int | None:
@@ -218,7 +258,8 @@ def drive_sweep(
             batch = sweeper.ask()
             if batch is None:
                 break
-            planned, kept = _plan_batch(setup, launcher, batch, next_num)
+            plan = _plan_batch(setup, launcher, batch, next_num)
+            planned = plan.planned
             next_num += len(batch)
             state.add_jobs(planned)
             if progress is not None:
@@ -238,13 +279,7 @@ def drive_sweep(
                     f"Resuming sweep in {setup.sweep_dir}: {len(planned) - len(pending)} of "
                     f"{len(planned)} jobs of this batch already completed"
                 )
-            to_run: Sequence[JobSpec] = (
-                [kept[job.num] for job in pending]
-                if kept or not pending
-                else LazyJobSpecs(
-                    pending, lambda job: _make_spec(setup, launcher, job.num, list(job.overrides))
-                )
-            )
+            to_run = plan.specs(pending, setup, launcher)
             if to_run or not planned:  # an empty sweep still "launches" its empty batch, like Hydra
                 stopped = _launch_batch(
                     to_run, launcher, runner, state, results, fail_fast, progress
