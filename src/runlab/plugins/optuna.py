@@ -1,0 +1,421 @@
+"""``hydra/sweeper=optuna``: hyperparameter search with Optuna, driven by runlab's sweep loop.
+
+The sweeper only asks Optuna for trials and tells it how they went; composing, launching (in this
+process, a process pool, a cluster) and recording each trial as a run is the runtime's job, so every
+launcher works and every trial is an ordinary run.  Options and console lines follow Hydra's Optuna
+sweeper plugin (spec section 12.5); runlab adds:
+
+* **Resume by default.**  Without ``storage`` the study lives in ``<sweep_dir>/optuna.db`` (SQLite), not
+  in memory.  Each trial stores its job number and overrides; re-running the same sweep into the same
+  directory (same ``hydra.sweep.dir``, or ``runlab resume SWEEP_DIR``) first *replays* the trials it
+  already has -- the sweep loop finds their completion records and does not run them again -- marks
+  the trials a kill interrupted as ``FAIL``, and then asks only for the trials still missing, so
+  ``n_trials`` counts the whole sweep and the best value carries on.
+* ``objective_key``: when the task returns a mapping, the key (or, for several objectives, the list of
+  keys) holding the objective(s).
+* ``<run_dir>/.runlab/trial.json`` per trial: study, trial number, params, value(s) and state, for
+  ``runlab runs/compare/report``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from runlab.errors import HydraException
+from runlab.plugins import JobResult, SweepContext
+from runlab.plugins.optuna_space import SearchSpace, build_search_space, legacy_search_space
+
+__all__ = ["OptunaSweeper", "TooManyFailedTrialsError", "objective_values", "trial_record_path"]
+
+log = logging.getLogger(__name__)
+
+STORAGE_FILE = "optuna.db"
+"""The study's file in the sweep dir when no ``storage`` is configured."""
+TRIAL_FILE = os.path.join(".runlab", "trial.json")
+"""Per-trial record, relative to the trial's run dir."""
+
+_ATTR_SWEEP_DIR = "runlab_sweep_dir"
+_ATTR_JOB_NUM = "runlab_job_num"
+_ATTR_OVERRIDES = "runlab_overrides"
+
+
+class TooManyFailedTrialsError(HydraException):
+    """More trials of a batch failed than ``max_failure_rate`` allows."""
+
+
+def trial_record_path(run_dir: str) -> str:
+    return os.path.join(run_dir, TRIAL_FILE)
+
+
+def objective_values(return_value: Any, n_objectives: int, key: str | Sequence[str] | None) -> list[float]:
+    """The objective value(s) a task returned, as floats -- with Hydra's messages when they are not.
+
+    A mapping is read through ``key`` (``objective_key``): one key, or one per objective.
+    """
+    if key is not None and isinstance(return_value, Mapping):
+        keys = [key] if isinstance(key, str) else list(key)
+        missing = [k for k in keys if k not in return_value]
+        if missing:
+            raise ValueError(
+                f"The task's return value has no key {missing[0]!r} (hydra.sweeper.objective_key); "
+                f"keys: {sorted(map(str, return_value))}"
+            )
+        return_value = return_value[keys[0]] if len(keys) == 1 else [return_value[k] for k in keys]
+    if n_objectives == 1:
+        try:
+            return [float(return_value)]
+        except (ValueError, TypeError):
+            raise ValueError(f"Return value must be float-castable. Got '{return_value}'.") from None
+    try:
+        values = [float(v) for v in return_value]
+    except (ValueError, TypeError):
+        raise ValueError(
+            "Return value must be a list or tuple of float-castable values."
+            f" Got '{return_value}'."
+        ) from None
+    if len(values) != n_objectives:
+        raise ValueError(
+            "The number of the values and the number of the objectives are"
+            f" mismatched. Expect {n_objectives}, but actually {len(values)}."
+        )
+    return values
+
+
+@dataclass(frozen=True)
+class _AskedTrial:
+    """A trial handed to the sweep loop: the Optuna trial (None when replayed) and its overrides."""
+
+    trial: Any
+    overrides: tuple[str, ...]
+    replayed: Any = None  # the FrozenTrial a resumed sweep already has for this job
+
+
+class OptunaSweeper:
+    """Optuna sweeper (``hydra/sweeper=optuna``); the constructor takes ``hydra.sweeper``'s keys."""
+
+    def __init__(
+        self,
+        sampler: Any = None,
+        direction: str | Sequence[str] = "minimize",
+        storage: str | None = None,
+        study_name: str | None = None,
+        n_trials: int = 20,
+        n_jobs: int = 2,
+        max_failure_rate: float = 0.0,
+        search_space: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        custom_search_space: str | Callable[[Any, Any], Any] | None = None,
+        objective_key: str | Sequence[str] | None = None,
+        fail_fast: bool = False,
+        resume: bool = True,
+    ) -> None:
+        if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0:
+            raise HydraException(f"hydra.sweeper.n_trials must be a non-negative integer, got {n_trials!r}")
+        if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs <= 0:
+            raise HydraException(f"hydra.sweeper.n_jobs must be a positive integer, got {n_jobs!r}")
+        if not 0.0 <= float(max_failure_rate) <= 1.0:
+            raise HydraException(
+                f"hydra.sweeper.max_failure_rate must be between 0 and 1, got {max_failure_rate!r}"
+            )
+        self.sampler = sampler
+        self.directions = [direction] if isinstance(direction, str) else [str(d) for d in direction]
+        for item in self.directions:
+            if item not in ("minimize", "maximize"):
+                raise HydraException(
+                    f"hydra.sweeper.direction must be minimize or maximize (or a list of them), got {item!r}"
+                )
+        self.storage = storage
+        self.study_name = study_name
+        self.n_trials = n_trials
+        self.n_jobs = n_jobs
+        self.max_failure_rate = float(max_failure_rate)
+        self.legacy_search_space = dict(search_space or {})
+        self.params = dict(params or {})
+        self.custom_search_space = custom_search_space
+        self.objective_key = objective_key
+        self.fail_fast = bool(fail_fast)
+        self.resume = bool(resume)
+        self.study: Any = None
+        self.space = SearchSpace({}, {})
+        self.sweep_dir = ""
+        self._config: Any = None
+        self._extender: Callable[[Any, Any], Any] | None = None
+        self._replay: list[Any] = []
+        self._to_go = 0
+        self._next_job = 0
+        self._asked: list[_AskedTrial] = []
+        self._total = 0
+        self._finished = False
+
+    # -- setup ---------------------------------------------------------------------------------
+
+    def arguments(self, overrides: Sequence[str]) -> list[str]:
+        """``params`` as ``key=value`` strings, then the command line (which wins), like Hydra."""
+        return [f"{key}={value}" for key, value in self.params.items()] + list(overrides)
+
+    def _search_space(self, overrides: Sequence[str]) -> SearchSpace:
+        space = build_search_space(self.arguments(overrides))
+        if not self.legacy_search_space:
+            return space
+        import warnings
+
+        warnings.warn(
+            "hydra.sweeper.search_space is the deprecated (Hydra 1.1) format; use hydra.sweeper.params",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return SearchSpace({**legacy_search_space(self.legacy_search_space), **space.distributions}, space.fixed)
+
+    def _build_sampler(self) -> Any:
+        sampler = self.sampler
+        if isinstance(sampler, functools.partial):  # grid: the grid is the search space
+            sampler = sampler(self.space.grid())
+            size = math.prod(len(v) for v in self.space.grid().values())
+            self.n_trials = min(self.n_trials, size)
+            log.info(f"Updating num of trials to {self.n_trials} due to using GridSampler.")
+        return sampler
+
+    def _default_storage(self) -> str:
+        return f"sqlite:///{os.path.join(self.sweep_dir, STORAGE_FILE)}"
+
+    def begin(self, context: SweepContext) -> None:
+        import optuna
+        from omegaconf import OmegaConf
+
+        self._config = context.config
+        self.sweep_dir = os.path.abspath(str(OmegaConf.select(context.config, "hydra.sweep.dir")))
+        self.space = self._search_space(context.overrides)
+        if self.custom_search_space is not None:
+            self._extender = _locate_function(self.custom_search_space)
+        sampler = self._build_sampler()
+        storage = self.storage
+        if storage is None:
+            os.makedirs(self.sweep_dir, exist_ok=True)
+            storage = self._default_storage()
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study_name = self.study_name
+        if study_name is None and self.storage is None and self.resume:
+            # An unnamed study gets a random name: find the one this sweep dir already holds.
+            existing = optuna.study.get_all_study_names(storage)
+            study_name = existing[0] if len(existing) == 1 else None
+        self.study = optuna.create_study(
+            study_name=study_name,
+            storage=storage,
+            sampler=sampler,
+            directions=self.directions,
+            load_if_exists=True,
+        )
+        log.info(f"Study name: {self.study.study_name}")
+        log.info(f"Storage: {self.storage if self.storage is not None else storage}")
+        log.info(f"Sampler: {type(self.study.sampler).__name__}")
+        log.info(f"Directions: {self.directions}")
+        self._replay = self._trials_to_replay() if self.resume else []
+        self._next_job = len(self._replay)
+        self._to_go = max(self.n_trials - len(self._replay), 0) if self.resume else self.n_trials
+        self._total = len(self._replay) + self._to_go
+        self._finished = False
+        if self._replay:
+            log.info(
+                f"Resuming study {self.study.study_name}: {len(self._replay)} trials of this sweep "
+                f"already exist, {self._to_go} to go"
+            )
+
+    def _trials_to_replay(self) -> list[Any]:
+        """This sweep dir's trials, by job number; those a kill interrupted are marked FAIL first.
+
+        Replaying them keeps job numbers and run dirs aligned with trial numbers: the sweep loop skips
+        every replayed job that completed, and re-runs those that failed or were killed.
+        """
+        import optuna
+
+        mine = [
+            t
+            for t in self.study.get_trials(deepcopy=False)
+            if t.user_attrs.get(_ATTR_SWEEP_DIR) == self.sweep_dir
+        ]
+        stale = (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)
+        for trial in mine:
+            if trial.state in stale:
+                self.study._storage.set_trial_state_values(
+                    trial._trial_id, optuna.trial.TrialState.FAIL
+                )
+        by_job = {int(t.user_attrs[_ATTR_JOB_NUM]): t for t in mine}
+        replay = []
+        for num in range(len(by_job)):
+            if num not in by_job:  # a gap: stop replaying, the rest are new trials
+                break
+            replay.append(self.study._storage.get_trial(by_job[num]._trial_id))
+        return replay
+
+    # -- ask / tell ----------------------------------------------------------------------------
+
+    @property
+    def total_jobs(self) -> int:
+        """How many jobs this invocation plans (replayed ones included), for the progress line."""
+        return self._total
+
+    def ask(self) -> list[list[str]] | None:
+        if self._replay:
+            batch = self._replay[: self.n_jobs]
+            self._replay = self._replay[self.n_jobs :]
+            self._asked = [
+                _AskedTrial(None, tuple(t.user_attrs.get(_ATTR_OVERRIDES, ())), replayed=t) for t in batch
+            ]
+            return [list(a.overrides) for a in self._asked]
+        if self._to_go <= 0:
+            if not self._finished:
+                self._finished = True
+                self.finish()
+            return None
+        size = min(self.n_jobs, self._to_go)
+        self._to_go -= size
+        self._asked = [self._ask_one() for _ in range(size)]
+        return [list(a.overrides) for a in self._asked]
+
+    def _ask_one(self) -> _AskedTrial:
+        trial = self.study.ask(fixed_distributions=dict(self.space.distributions))
+        for name, value in self.space.fixed.items():
+            trial.set_user_attr(name, value)
+        if self._extender is not None:
+            self._extender(self._config, trial)
+        overlap = set(self.space.fixed) & set(trial.params)
+        if overlap:
+            raise HydraException(
+                "Overlapping fixed parameters and search space parameters found!"
+                f"Overlapping parameters: {sorted(overlap)}"
+            )
+        overrides = tuple(f"{name}={value}" for name, value in trial.params.items()) + tuple(
+            f"{name}={value}" for name, value in self.space.fixed.items()
+        )
+        trial.set_user_attr(_ATTR_SWEEP_DIR, self.sweep_dir)
+        trial.set_user_attr(_ATTR_JOB_NUM, self._next_job)
+        trial.set_user_attr(_ATTR_OVERRIDES, list(overrides))
+        self._next_job += 1
+        return _AskedTrial(trial, overrides)
+
+    def tell(self, results: Sequence[JobResult]) -> None:
+        import optuna
+
+        failures: list[str] = []
+        for asked, result in zip(self._asked, results, strict=False):
+            if asked.trial is None:
+                self._tell_replayed(asked, result)
+                continue
+            values: list[float] | None = None
+            state = optuna.trial.TrialState.COMPLETE
+            error: str | None = None
+            if not result.ok:
+                error = result.error or "the job failed"
+            else:
+                try:
+                    values = objective_values(result.return_value, len(self.directions), self.objective_key)
+                except ValueError as exc:
+                    error = str(exc)
+            if error is not None:
+                state, values = optuna.trial.TrialState.FAIL, None
+                log.warning(f"Failed experiment: {error}")
+                failures.append(error)
+            frozen = self.study.tell(asked.trial, values=values, state=state, skip_if_finished=True)
+            _write_trial_record(result.output_dir, self.study.study_name, frozen, error)
+        self._asked = []
+        if results and len(failures) / len(results) > self.max_failure_rate:
+            message = (
+                f"Failed {len(failures)} times out of {len(results)} "
+                f"with max_failure_rate={self.max_failure_rate}."
+            )
+            log.error(message)
+            raise TooManyFailedTrialsError(f"{message} First failure: {failures[0]}")
+
+    def _tell_replayed(self, asked: _AskedTrial, result: JobResult) -> None:
+        """A replayed job ran again (it had failed or been killed): its result becomes a new trial."""
+        import optuna
+
+        previous = asked.replayed
+        if previous.state == optuna.trial.TrialState.COMPLETE or not result.ok:
+            return
+        try:
+            values = objective_values(result.return_value, len(self.directions), self.objective_key)
+        except ValueError as exc:
+            log.warning(f"Failed experiment: {exc}")
+            return
+        trial = optuna.trial.create_trial(
+            params=previous.params,
+            distributions=previous.distributions,
+            values=values,
+            user_attrs={**previous.user_attrs, "runlab_retry_of": previous.number},
+        )
+        self.study.add_trial(trial)
+        frozen = self.study.get_trials(deepcopy=False)[-1]
+        _write_trial_record(result.output_dir, self.study.study_name, frozen, None)
+
+    # -- end -----------------------------------------------------------------------------------
+
+    def finish(self) -> dict[str, Any]:
+        """Log the best trial(s) and write ``optimization_results.yaml``; returns what was written."""
+        from omegaconf import OmegaConf
+
+        import optuna
+
+        completed = self.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        if not completed:
+            log.warning("No trial completed: no best parameters")
+            return {}
+        if len(self.directions) < 2:
+            best = self.study.best_trial
+            results: dict[str, Any] = {
+                "name": "optuna",
+                "best_params": best.params,
+                "best_value": best.value,
+            }
+            log.info(f"Best parameters: {best.params}")
+            log.info(f"Best value: {best.value}")
+        else:
+            best_trials = self.study.best_trials
+            results = {
+                "name": "optuna",
+                "solutions": [{"params": t.params, "values": t.values} for t in best_trials],
+            }
+            log.info(f"Number of Pareto solutions: {len(best_trials)}")
+            for trial in best_trials:
+                log.info(f"    Values: {trial.values}, Params: {trial.params}")
+        OmegaConf.save(OmegaConf.create(results), os.path.join(self.sweep_dir, "optimization_results.yaml"))
+        return results
+
+
+def _locate_function(target: str | Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    if callable(target):
+        return target
+    from runlab.config.locate import get_method
+
+    return get_method(target)
+
+
+def _write_trial_record(run_dir: str, study_name: str, trial: Any, error: str | None) -> None:
+    """``<run_dir>/.runlab/trial.json``: what the run store shows about this run as a trial."""
+    if not run_dir:
+        return
+    record = {
+        "study_name": study_name,
+        "number": trial.number,
+        "state": trial.state.name,
+        "params": trial.params,
+        "values": trial.values,
+        "value": trial.values[0] if trial.values and len(trial.values) == 1 else None,
+        "fixed_params": {
+            k: v for k, v in trial.user_attrs.items() if not k.startswith("runlab_")
+        },
+        "error": error,
+    }
+    path = trial_record_path(run_dir)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as file:
+        json.dump(record, file, indent=2, default=str)
+    os.replace(tmp, path)
