@@ -18,7 +18,7 @@ from runlab.tracking.store import RunIndex
 
 def _rows(index: RunIndex) -> list[tuple[object, ...]]:
     columns = ("run_id, run_dir, sweep_id, sweep_dir, job_num, status, start, end, duration, host, "
-               "pid, overrides, params, choices, metrics, error, git_commit, git_dirty, config_flat")
+               "pid, overrides, listing, error, git_commit, git_dirty, config_flat")
     return index.db.execute(f"SELECT {columns} FROM runs ORDER BY run_id").fetchall()
 
 
@@ -33,8 +33,24 @@ def test_migrations_are_named_ordered_and_recorded(tmp_path: Path) -> None:
         assert applied_migrations(index.db) == [m.name for m in MIGRATIONS]
         assert migrate(index.db) == []  # idempotent
         columns = {row[1] for row in index.db.execute("PRAGMA table_info(runs)")}
-        assert {"run_id", "params", "metrics", "config_flat"} <= columns
+        assert {"run_id", "listing", "overrides", "config_flat"} <= columns
+        assert not {"params", "choices", "metrics"} & columns  # folded into listing by 0003/0004
         assert index.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_listing_migration_backfills_rows_of_an_older_index(tmp_path: Path) -> None:
+    old = RunIndex(tmp_path / "i.db", migrations=MIGRATIONS[:2])
+    old.db.execute(
+        "INSERT INTO runs (run_id, run_dir, status, overrides, params, choices, metrics) "
+        "VALUES ('a', '/a', 'completed', '[\"lr=1\"]', '{\"lr\": \"1\"}', '{\"db\": \"x\"}', "
+        "'{\"loss\": 0.5}'), ('b', '/b', 'completed', '[]', '{}', '{}', '{\"loss\": NaN}')")
+    old.close()
+    with RunIndex(tmp_path / "i.db") as index:
+        runs = {r.run_id: r for r in index.query()}
+    assert (runs["a"].params, runs["a"].choices, runs["a"].metrics) == (
+        {"lr": "1"}, {"db": "x"}, {"loss": 0.5})
+    assert runs["a"].overrides == ("lr=1",)
+    assert runs["b"].metrics == {}  # unreadable by SQLite's JSON: `runlab index` restores it
 
 
 def test_a_failing_migration_rolls_back_completely(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ _log = logging.getLogger(__name__)
 
 _COLUMNS = (
     "run_id", "run_dir", "sweep_id", "sweep_dir", "job_num", "status", "start", "end", "duration",
-    "host", "pid", "pid_started", "overrides", "params", "choices", "metrics", "error",
+    "host", "pid", "pid_started", "overrides", "error",
     "git_commit", "git_dirty", "record_mtime", "indexed_at", "config_flat", "listing",
 )
 _UPSERT = (
@@ -86,8 +86,7 @@ def _row_of(record: RunRecord, mtime: float | None) -> tuple[Any, ...]:
     return (
         record.run_id, record.run_dir, record.sweep_id, record.sweep_dir, record.job_num,
         record.status, record.start, record.end, record.duration, record.host, record.pid,
-        record.pid_started, _dumps(list(record.overrides)), _dumps(record.params),
-        _dumps(record.choices), _dumps(record.metrics), record.error, git.get("commit"),
+        record.pid_started, _dumps(list(record.overrides)), record.error, git.get("commit"),
         None if dirty is None else int(bool(dirty)), mtime, time.time(), _dumps(record.config_flat),
         _dumps(listing),
     )
@@ -381,6 +380,6 @@ atexit.register(close_shared)
 
 def _mtime(run_dir: str) -> float | None:
     try:
-        return os.stat(record_path(run_dir)).st_mtime
+        return os.stat(os.path.join(run_dir, RECORD_DIR, "run.json")).st_mtime
     except OSError:
         return None
