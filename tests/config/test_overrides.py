@@ -326,13 +326,14 @@ def test_input_line_does_not_take_part_in_equality() -> None:
 
 
 def test_fast_path_agrees_with_the_full_parser() -> None:
-    from runlab.config.overrides import _SIMPLE_OVERRIDE, _parse_value
+    from runlab.config._override_parser import parse_value
+    from runlab.config.overrides import _SIMPLE_OVERRIDE
 
     values = ["1", "-1.5e3", "x-y/z", "inf", "+nan", "1_0", "010", "a:b", "TRUE", "null", ".", ""]
     values += ["1,2", "a,1.5,null,x:y", "[]", "[a]", "[1,true,-inf,v1.0]"]
     for value in values:
         assert _SIMPLE_OVERRIDE.match(f"k={value}") is not None
-        expected = _parse_value(f"k={value}", 2)
+        expected = parse_value(f"k={value}", 2)
         actual = parse_override(f"k={value}").raw_value
         assert actual == expected or (math.isnan(actual) and math.isnan(expected))
         assert _structure(actual) == _structure(expected)
