@@ -241,3 +241,9 @@ def test_a_sweep_directory_is_read_directly_with_filters(lab: Lab,
     code, out, _err = _run(capsys, "plot", "param", str(lab.sweep), "--param", "lr", "-o",
                            str(lab.root / "p.png"))
     assert code == 0 and (lab.root / "p.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_dashboard_command_is_registered_and_dispatched(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = _run(capsys, "--index", str(tmp_path / "none.db"), "ui")
+    assert code == 3 and "runlab index" in err

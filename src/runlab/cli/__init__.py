@@ -143,6 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--stale-after", metavar="AGE", help="mark runs of other hosts killed "
                        "when silent this long (e.g. 6h)")
     _add_output(index, csv=False)
+
+    try:  # the dashboard registers itself (argparse only; its server loads when it runs)
+        from runlab.web.cli import add_ui_command
+    except ImportError:
+        pass
+    else:
+        add_ui_command(sub)
     return parser
 
 

@@ -372,8 +372,12 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the parsed command; user errors become a one-line message and an exit code."""
+    handler = _COMMANDS.get(args.command) or getattr(args, "handler", None)
+    if handler is None:
+        print(f"runlab: unknown command {args.command!r}", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        return _COMMANDS[args.command](args)
+        return int(handler(args))
     except CommandError as error:
         print(str(error), file=sys.stderr)
         return error.code
