@@ -27,6 +27,7 @@ def test_jobs_are_numbered_across_batches_and_results_told_per_batch(tmp_path: P
     outcome = drive_sweep(make_setup(tmp_path), sweeper, BasicLauncher(), fake_task_run)
     assert [r.num for r in outcome.results] == [0, 1, 2]
     assert [[r.num for r in told] for told in sweeper.told] == [[0, 1], [2]]
+    assert sweeper.context is not None and sweeper.context.sweep_dir == str(tmp_path)
     assert [r.return_value for r in outcome.results] == ["ret0", "ret1", "ret2"]
     assert all(runs(tmp_path, n) == 1 for n in range(3))
     plan = read_plan(str(tmp_path))

@@ -94,12 +94,14 @@ class SweepContext:
     """What a sweeper may read before its first ``ask``.
 
     ``overrides`` are the task overrides of the command line (sweep syntax intact); ``list_options``
-    lists a config group's options (glob sweeps need it).  ``config`` is the master config.
+    lists a config group's options (glob sweeps need it).  ``config`` is the master config;
+    ``sweep_dir`` the sweep's absolute directory (where a sweeper may keep its own state).
     """
 
     config: DictConfig
     overrides: tuple[str, ...]
     list_options: Callable[[str], list[str]]
+    sweep_dir: str = ""
 
 
 @runtime_checkable

@@ -238,7 +238,10 @@ def drive_sweep(
     """Run the ask/compose/launch/tell loop until the sweeper is done (or the first failure)."""
     sweeper.begin(
         SweepContext(
-            config=setup.master, overrides=setup.task_overrides, list_options=setup.list_options
+            config=setup.master,
+            overrides=setup.task_overrides,
+            list_options=setup.list_options,
+            sweep_dir=setup.sweep_dir,
         )
     )
     # Like Hydra: the sweep dir and multirun.yaml exist before any job is composed, so a sweep that
