@@ -79,6 +79,7 @@ def write_app(root: Path) -> Path:
 
 def run_app(root: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_"))}
+    env["RUNLAB_PROGRESS"] = "off"  # a slow machine must not add progress lines to stderr
     return subprocess.run(
         [sys.executable, str(root / "app.py"), *args],
         check=False,
@@ -92,6 +93,7 @@ def run_app(root: Path, *args: str, timeout: float = 120) -> subprocess.Complete
 
 def start_app(root: Path, *args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_"))}
+    env["RUNLAB_PROGRESS"] = "off"  # a slow machine must not add progress lines to stderr
     return subprocess.Popen(
         [sys.executable, str(root / "app.py"), *args],
         cwd=root,

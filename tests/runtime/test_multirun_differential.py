@@ -232,7 +232,8 @@ def _run_side(side: str, base: Path) -> dict[str, Observed]:
     (base / f"{side}.json").write_text(json.dumps(plan))
     (base / "driver.py").write_text(DRIVER)
     runner = run_oracle_script if side == "hydra" else run_runlab_script
-    proc = runner(base / "driver.py", [str(base / f"{side}.json")], cwd=base, timeout=600)
+    extra = {"env": {"RUNLAB_PROGRESS": "off"}} if side == "runlab" else {}
+    proc = runner(base / "driver.py", [str(base / f"{side}.json")], cwd=base, timeout=600, **extra)
     assert proc.returncode == 0, proc.stderr
     observed = {}
     for case in CASES:
