@@ -152,7 +152,12 @@ class PageWatch:
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}")
                 if r.status >= 400 else None)
-        page.on("requestfailed", lambda r: self.failed.append(f"failed {r.url}"))
+        page.on("requestfailed", self._request_failed)
+
+    def _request_failed(self, request: Any) -> None:
+        # a click that navigates away aborts what the old page was still loading: not a failure
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.failed.append(f"failed {request.url}: {request.failure}")
 
     def _dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog.message)

@@ -37,7 +37,7 @@ def sweep_status(request: Request) -> Response:
         raise HTTPException(404, f"no sweep {sweep_id!r} in the index")
     counts = {status: summary.counts.get(status, 0)
               for status in ("running", "completed", "failed", "killed")}
-    version = f"{summary.total}:{sorted(counts.items())}:{summary.last_update}"
+    version = summary.version
     return _json({"sweep_id": sweep_id, "total": summary.total, "counts": counts,
                   "running": summary.running, "last_update": summary.last_update,
                   "version": version})
@@ -49,10 +49,19 @@ def sweep_charts(request: Request) -> Response:
     metric = view["metric"]
     if metric is None:
         return _json({"metric": None, "param": [], "parallel": None, "curves": None})
-    curve_ids = [run_id for row in view["rows"][:CURVE_ROWS] for run_id in row.run_ids]
-    charts = chart_data.sweep_charts(view["completed"], metric, mode=view["mode"],
-                                     curve_run_ids=curve_ids)
-    return _json({"metric": metric, **charts})
+    dashboard = _dashboard(request)
+    summary = view["summary"]
+
+    def compute() -> dict[str, object]:
+        wanted = {run_id for row in view["best_rows"][:CURVE_ROWS] for run_id in row.run_ids}
+        curve_runs = dashboard.with_overrides(
+            [r for r in view["completed"] if r.run_id in wanted][:chart_data.MAX_CURVE_RUNS])
+        return chart_data.sweep_charts(view["completed"], metric, mode=view["mode"],
+                                       curve_runs=curve_runs)
+
+    key = ("charts", summary.sweep_id, summary.version, metric, view["mode"],
+           request.query_params.get("by"), request.query_params.get("over"))
+    return _json({"metric": metric, **dashboard.cached(key, compute)})
 
 
 def run_metrics(request: Request) -> Response:

@@ -161,6 +161,8 @@ def make_templates() -> Jinja2Templates:
     env.filters.update(when=_when, duration=_duration, num=_number, value=_value, size=_size,
                        seg=_segment)
     env.globals.update(with_query=_with_query)
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)  # compiled at start-up, not during someone's first page view
     return Jinja2Templates(env=env)
 
 

@@ -83,9 +83,9 @@ def figure_spec(figure: Figure) -> dict[str, Any]:
 
 
 def sweep_charts(runs: Sequence[Run], metric: str, *, mode: str | None,
-                 curve_run_ids: Sequence[str]) -> dict[str, Any]:
+                 curve_runs: Sequence[Run]) -> dict[str, Any]:
     """Every chart of a sweep page: metric vs each varying param, parallel coordinates and the
-    curves over steps of ``curve_run_ids`` (the best rows' runs: reading 10,000 metric files per
+    curves over steps of ``curve_runs`` (the best rows' runs: reading 10,000 metric files per
     page view would not be usable)."""
     with_metric = [r for r in runs if metric in r.metrics]
     varying = varying_params(with_metric)
@@ -98,8 +98,7 @@ def sweep_charts(runs: Sequence[Run], metric: str, *, mode: str | None,
         charts["param"].append(figure_spec(param_figure(with_metric, metric, param, mode=mode)))
     if varying:
         charts["parallel"] = figure_spec(parallel_figure(with_metric, metric))
-    wanted = set(curve_run_ids[:MAX_CURVE_RUNS])
-    chosen = [r for r in runs if r.run_id in wanted]
+    chosen = list(curve_runs[:MAX_CURVE_RUNS])
     if chosen:
         curves = steps_figure(chosen, metric)
         if curves.series:

@@ -11,9 +11,11 @@ Nothing here writes: the dashboard is a reader of run directories and the index.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -27,6 +29,7 @@ from runlab.tracking.store import RunIndex
 __all__ = ["Dashboard", "Page", "RunFilter", "SweepSummary"]
 
 T = TypeVar("T")
+CACHE_ENTRIES = 16
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,12 @@ class SweepSummary:
     last_update: float | None
     total: int
     counts: dict[str, int] = field(default_factory=dict)
+    indexed_at: float | None = None
+
+    @property
+    def version(self) -> str:
+        """Changes whenever a run of the sweep is added or re-indexed (start, end, kill)."""
+        return f"{self.total}:{sorted(self.counts.items())}:{self.indexed_at}"
 
     @property
     def running(self) -> int:
@@ -98,6 +107,8 @@ class Dashboard:
     def __init__(self, index_path: str | os.PathLike[str]) -> None:
         self.index_path = Path(index_path)
         self._local = threading.local()
+        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
 
     # -- connection --------------------------------------------------------------------------
     def index(self) -> RunIndex | None:
@@ -245,13 +256,66 @@ class Dashboard:
         counts = self._status_counts(store, [sweep_id]).get(sweep_id, {})
         last = max(v for v in (row[2], row[4]) if v is not None) if (row[2] or row[4]) else None
         return SweepSummary(sweep_id=sweep_id, sweep_dir=row[0], start=row[1], last_update=last,
-                            total=row[3], counts=counts)
+                            total=row[3], counts=counts, indexed_at=row[4])
 
-    def sweep_runs(self, sweep_id: str) -> RunList:
-        """Every run of a sweep in job order (overrides included: chart labels use them)."""
+    def sweep_runs(self, sweep_id: str, version: object = None) -> RunList:
+        """Every run of a sweep in job order, without overrides (``with_overrides`` adds them for
+        the few runs that show them).
+
+        A page view, its chart data and every sort click need the same 10,000 runs: with a
+        ``version`` (what :meth:`sweep` reports changes whenever a run of the sweep is indexed)
+        the list is loaded once per change instead of once per request.
+        """
+        return self.cached(("runs", sweep_id, version), lambda: self._load_sweep(sweep_id),
+                           enabled=version is not None)
+
+    def _load_sweep(self, sweep_id: str) -> RunList:
         store = self.index()
         if store is None:
             return RunList()
-        found = store.query(sweep_ids=[sweep_id])
-        found.sort(key=lambda r: (r.job_num if r.job_num is not None else 1 << 62, r.start or 0.0))
-        return found
+        rows = store.db.execute(
+            "SELECT run_id, run_dir, status, start, end, duration, job_num, error, listing "
+            "FROM runs WHERE sweep_id = ? ORDER BY job_num, start", (sweep_id,)).fetchall()
+        # one C-level parse of all listings instead of 10,000 json calls
+        listings = json.loads("[" + ",".join(row[8] for row in rows) + "]") if rows else []
+        runs = RunList()
+        new = object.__new__
+        for row, listing in zip(rows, listings):
+            run = new(Run)
+            # Run is frozen; filling __dict__ directly is what RunIndex.query does too
+            run.__dict__.update(
+                run_id=row[0], run_dir=row[1], status=row[2], start=row[3], end=row[4],
+                duration=row[5], sweep_id=sweep_id, sweep_dir=None, job_num=row[6], host=None,
+                pid=None, overrides=(), params=listing["params"], choices=listing["choices"],
+                metrics=listing["metrics"], error=row[7], git_commit=None, git_dirty=None,
+                config_flat=None)
+            runs.append(run)
+        return runs
+
+    def with_overrides(self, runs: Sequence[Run]) -> list[Run]:
+        """``runs`` re-read with their overrides (for the failed/running lists, chart labels)."""
+        store = self.index()
+        if store is None or not runs:
+            return list(runs)
+        found = {r.run_id: r for r in store.query(run_ids=[r.run_id for r in runs])}
+        return [found.get(r.run_id, r) for r in runs]
+
+    def clear_cache(self) -> None:
+        """Forget every cached sweep (benchmarks measure first views with it)."""
+        with self._lock:
+            self._cache.clear()
+
+    def cached(self, key: Hashable, compute: Callable[[], T], *, enabled: bool = True) -> T:
+        """``compute()``, remembered under ``key`` (a few entries, most recent kept)."""
+        if not enabled:
+            return compute()
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return value

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -28,7 +29,9 @@ __all__ = ["diff_page", "run_file", "run_page", "runs_page", "sweep_live", "swee
            "sweeps_page"]
 
 PAGE_SIZE = 50
-MAX_COMPARE_ROWS = 300
+MAX_COMPARE_ROWS = 100
+MAX_LINKED_RUNS = 6
+MAX_LISTED_JOBS = 500
 MAX_COLUMNS = 8
 _ROW_SORTS = ("mean", "std", "min", "max", "n", "missing")
 
@@ -124,6 +127,28 @@ def _sorted_rows(comparison: Comparison, key: str, descending: bool) -> list[Com
     return rows
 
 
+@dataclass(frozen=True)
+class RowView:
+    """A compare row as the template prints it (cells computed once, not per Jinja call)."""
+
+    cells: tuple[str, ...]
+    mean: float | None
+    std: float | None
+    min: float | None
+    max: float | None
+    n: int
+    missing: int
+    run_ids: tuple[str, ...]
+    best: bool
+
+
+def _row_view(row: CompareRow, by: Sequence[str]) -> RowView:
+    values = dict(row.params)
+    return RowView(cells=tuple(values.get(k, "-") for k in by), mean=row.mean, std=row.std,
+                   min=row.min, max=row.max, n=row.n, missing=row.missing,
+                   run_ids=row.run_ids[:MAX_LINKED_RUNS + 1], best=row.best)
+
+
 def sweep_view(request: Request, sweep_id: str) -> dict[str, Any]:
     """Everything the sweep page and its live fragment show (404 for an unknown sweep)."""
     dashboard = _dashboard(request)
@@ -131,27 +156,37 @@ def sweep_view(request: Request, sweep_id: str) -> dict[str, Any]:
     if summary is None:
         raise HTTPException(404, f"no sweep {sweep_id!r} in the index")
     query = request.query_params
-    runs = dashboard.sweep_runs(sweep_id)
+    runs = dashboard.sweep_runs(sweep_id, summary.version)
     completed = [r for r in runs if r.status == "completed"]
     metrics = RunList(completed).metric_keys()
     wanted = query.get("metric", "")
     metric = wanted if wanted in metrics else pick_metric(completed)
     mode = query.get("mode") if query.get("mode") in ("min", "max") else None
     by, over = _split(query.get("by")), _split(query.get("over"))
-    comparison = compare_runs(completed, metric, by=by, over=over, mode=mode) if metric else None
+    comparison = dashboard.cached(
+        ("compare", sweep_id, summary.version, metric, mode, tuple(by or ()) if by else None,
+         tuple(over) if over else None),
+        lambda: compare_runs(completed, metric, by=by, over=over, mode=mode) if metric else None)
     sort_key = query.get("sort", "")
     descending = query.get("desc") == "1"
     rows = _sorted_rows(comparison, sort_key, descending) if comparison else []
     show_all = query.get("rows") == "all"
+    shown = rows if show_all else rows[:MAX_COMPARE_ROWS]
+    by_keys = comparison.by if comparison else ()
     return {
-        "summary": summary, "sweep_id": sweep_id, "completed": completed, "metric": metric, "metrics": metrics,
-        "metric_missing": bool(wanted) and wanted not in metrics, "wanted_metric": wanted,
-        "mode": mode, "by_text": query.get("by", ""), "over_text": query.get("over", ""),
-        "comparison": comparison, "rows": rows if show_all else rows[:MAX_COMPARE_ROWS],
-        "rows_hidden": 0 if show_all else max(0, len(rows) - MAX_COMPARE_ROWS),
-        "sort": sort_key, "desc": descending,
-        "failed": [r for r in runs if r.status in ("failed", "killed")],
-        "running": [r for r in runs if r.status == "running"],
+        "summary": summary, "sweep_id": sweep_id, "completed": completed, "metric": metric,
+        "metrics": metrics, "metric_missing": bool(wanted) and wanted not in metrics,
+        "wanted_metric": wanted, "mode": mode, "by_text": query.get("by", ""),
+        "over_text": query.get("over", ""), "comparison": comparison,
+        "best_rows": comparison.rows[:5] if comparison else (),
+        "rows": [_row_view(row, by_keys) for row in shown],
+        "rows_hidden": len(rows) - len(shown), "sort": sort_key, "desc": descending,
+        "max_linked": MAX_LINKED_RUNS,
+        "failed": dashboard.with_overrides(
+            [r for r in runs if r.status in ("failed", "killed")][:MAX_LISTED_JOBS]),
+        "failed_count": sum(1 for r in runs if r.status in ("failed", "killed")),
+        "running": dashboard.with_overrides(
+            [r for r in runs if r.status == "running"][:MAX_LISTED_JOBS]),
         "nav": "sweeps",
     }
 
@@ -181,7 +216,9 @@ def run_page(request: Request) -> Response:
     run, record = _run_and_record(request, run_id)
     query = request.query_params
     log_text, log_level = query.get("log_q", ""), query.get("level", "").upper()
-    siblings = _dashboard(request).sweep_runs(run.sweep_id) if run.sweep_id else []
+    dashboard = _dashboard(request)
+    summary = dashboard.sweep(run.sweep_id) if run.sweep_id else None
+    siblings = dashboard.sweep_runs(summary.sweep_id, summary.version) if summary else []
     files, files_truncated = list_files(record.run_dir)
     return _render(request, "run.html", {
         "run": run, "record": record, "log": read_log(record.run_dir, text=log_text,
