@@ -153,6 +153,10 @@ def test_a_killed_process_is_marked_killed_by_the_next_index_update(tmp_path: Pa
         RunRecorder.start({str(tmp_path / "victim")!r}, overrides=["x=1"], choices={{}},
                           config_yaml="x: 1", resolved_yaml=None, origins={{}},
                           command_line=[], app_dir=None, index_path={str(index_path)!r})
+        from runlab.tracking.metrics import flush_metrics, log_metric
+        for step in range(3):
+            log_metric("loss", 1.0 / (step + 1), step=step)
+        flush_metrics()
         print("started", flush=True)
         time.sleep(60)
     """)
@@ -171,6 +175,8 @@ def test_a_killed_process_is_marked_killed_by_the_next_index_update(tmp_path: Pa
     assert killed is not None and killed.status == "killed"
     assert killed.error is not None and "ended without finishing" in killed.error
     assert killed.end is not None and killed.end <= time.time()
+    assert killed.metrics == {"loss": pytest.approx(1 / 3)}  # what it flushed before dying
+    assert killed.metric_summaries["loss"]["count"] == 3
 
 
 def test_params_from_overrides() -> None:

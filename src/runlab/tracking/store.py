@@ -120,8 +120,16 @@ def mark_if_dead(record: RunRecord, *, stale_after: float | None = None) -> RunR
     else:
         return None
     end = max(last or record.start, record.start)
+    from dataclasses import asdict
+
+    from runlab.tracking.metrics import summarize_metrics_file
+
+    # the points it flushed before dying are its metrics: a killed run still compares
+    summaries = summarize_metrics_file(os.path.join(record.run_dir, RECORD_DIR, METRICS_FILE))
     killed = record.with_changes(
-        status="killed", end=end, duration=end - record.start, error=f"killed: {reason}"
+        status="killed", end=end, duration=end - record.start, error=f"killed: {reason}",
+        metric_summaries={name: asdict(s) for name, s in summaries.items()},
+        metrics={name: s.last for name, s in summaries.items()},
     )
     try:
         write_record(killed)
