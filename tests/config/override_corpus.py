@@ -545,6 +545,10 @@ HAND_WRITTEN: list[str] = [
     "a=int(shuffle(1.5,2.5))",
     "a=str([choice(1)])",
     "a=int(x=1)",
+    "a=int(choice(choice(1),2))",
+    "a=int([range(3)])",
+    "a=str([glob(a)])",
+    "a=float(choice([1],{a:2}))",
     # glob
     "a=glob(*)",
     "a=glob(*,exclude=sup*)",

@@ -80,6 +80,8 @@ def _cast(value: Any, convert: Callable[[Any], Any], name: str) -> Any:
     if isinstance(value, ChoiceSweep):
         # Hydra rebuilds the choice: tags and the shuffle flag are dropped, the form is kept.
         items = tuple(_cast(v, convert, name) for v in value.list)
+        if any(isinstance(item, (Sweep, Glob)) for item in items):
+            raise AssertionError()  # Hydra asserts a cast choice holds plain elements
         return ChoiceSweep(list=items, simple_form=value.simple_form)
     if isinstance(value, RangeSweep):
         if name not in ("int", "float"):
