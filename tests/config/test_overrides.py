@@ -173,6 +173,10 @@ def test_value_element_as_str(text: str, rendered: str, spaced: str) -> None:
     assert override.get_value_element_as_str(space_after_sep=True) == spaced
 
 
+def test_hydra_static_element_renderer() -> None:
+    assert Override._get_value_element_as_str(["a b", None, True]) == "[a\\ b,null,True]"
+
+
 def test_value_element_as_str_refuses_sweeps() -> None:
     with pytest.raises(Exception, match="Cannot convert sweep to str"):
         parse_override("a=1,2").get_value_element_as_str()

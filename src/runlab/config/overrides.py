@@ -124,6 +124,9 @@ class Override:
     # Hydra's plugins hand a config loader to the parser; a glob then lists group options with it.
     config_loader: Any = field(default=None, compare=False, repr=False)
 
+    # Hydra's static helper, called by some plugins: an element in per-job override syntax.
+    _get_value_element_as_str = staticmethod(render_element)
+
     @property
     def _value(self) -> Any:
         """Hydra's attribute name for :attr:`raw_value` (read by some plugins)."""
