@@ -6,15 +6,15 @@ import pytest
 
 optuna = pytest.importorskip("optuna")
 
-from optuna.distributions import (  # noqa: E402
+from optuna.distributions import (
     CategoricalDistribution,
     FloatDistribution,
     IntDistribution,
 )
 
-from runlab.config.overrides import parse_override  # noqa: E402
-from runlab.errors import HydraException  # noqa: E402
-from runlab.plugins.optuna_space import (  # noqa: E402
+from runlab.config.overrides import parse_override
+from runlab.errors import HydraException
+from runlab.plugins.optuna_space import (
     build_search_space,
     describe,
     distribution_from_override,

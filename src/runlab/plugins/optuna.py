@@ -36,8 +36,11 @@ __all__ = ["OptunaSweeper", "TooManyFailedTrialsError", "objective_values", "tri
 
 log = logging.getLogger(__name__)
 
-STORAGE_FILE = "optuna.db"
-"""The study's file in the sweep dir when no ``storage`` is configured."""
+STORAGE_FILE = "optuna.journal"
+"""The study's file in the sweep dir when no ``storage`` is configured: an Optuna journal file (no
+database engine to import or migrate, appends only, safe for several processes)."""
+JOURNAL_PREFIX = "journal:///"
+"""``storage: journal:///path/to/file`` selects a journal file instead of a database URL."""
 TRIAL_FILE = os.path.join(".runlab", "trial.json")
 """Per-trial record, relative to the trial's run dir."""
 
@@ -182,8 +185,20 @@ class OptunaSweeper:
             log.info(f"Updating num of trials to {self.n_trials} due to using GridSampler.")
         return sampler
 
-    def _default_storage(self) -> str:
-        return f"sqlite:///{os.path.join(self.sweep_dir, STORAGE_FILE)}"
+    def _open_storage(self) -> tuple[Any, str]:
+        """The storage to hand Optuna and how to name it on the console."""
+        from optuna.storages import JournalStorage
+        from optuna.storages.journal import JournalFileBackend
+
+        if self.storage is None:
+            os.makedirs(self.sweep_dir, exist_ok=True)
+            path = os.path.join(self.sweep_dir, STORAGE_FILE)
+            return JournalStorage(JournalFileBackend(path)), f"{JOURNAL_PREFIX}{path}"
+        if self.storage.startswith(JOURNAL_PREFIX):
+            path = self.storage[len(JOURNAL_PREFIX) :]
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            return JournalStorage(JournalFileBackend(path)), self.storage
+        return self.storage, self.storage
 
     def begin(self, context: SweepContext) -> None:
         import optuna
@@ -195,10 +210,7 @@ class OptunaSweeper:
         if self.custom_search_space is not None:
             self._extender = _locate_function(self.custom_search_space)
         sampler = self._build_sampler()
-        storage = self.storage
-        if storage is None:
-            os.makedirs(self.sweep_dir, exist_ok=True)
-            storage = self._default_storage()
+        storage, storage_name = self._open_storage()
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         study_name = self.study_name
         if study_name is None and self.storage is None and self.resume:
@@ -213,7 +225,7 @@ class OptunaSweeper:
             load_if_exists=True,
         )
         log.info(f"Study name: {self.study.study_name}")
-        log.info(f"Storage: {self.storage if self.storage is not None else storage}")
+        log.info(f"Storage: {storage_name}")
         log.info(f"Sampler: {type(self.study.sampler).__name__}")
         log.info(f"Directions: {self.directions}")
         self._replay = self._trials_to_replay() if self.resume else []
@@ -322,7 +334,7 @@ class OptunaSweeper:
                 state, values = optuna.trial.TrialState.FAIL, None
                 log.warning(f"Failed experiment: {error}")
                 failures.append(error)
-            frozen = self.study.tell(asked.trial, values=values, state=state, skip_if_finished=True)
+            frozen = self._tell_study(asked.trial, values, state)
             _write_trial_record(result.output_dir, self.study.study_name, frozen, error)
         self._asked = []
         if results and len(failures) / len(results) > self.max_failure_rate:
@@ -332,6 +344,16 @@ class OptunaSweeper:
             )
             log.error(message)
             raise TooManyFailedTrialsError(f"{message} First failure: {failures[0]}")
+
+    def _tell_study(self, trial: Any, values: list[float] | None, state: Any) -> Any:
+        """``study.tell``; a grid sampler asks the study to stop once its grid is covered, which Optuna
+        refuses outside ``optimize`` -- the trial is recorded all the same (Hydra ignores it too)."""
+        try:
+            return self.study.tell(trial, values=values, state=state, skip_if_finished=True)
+        except RuntimeError as error:
+            if "Study.stop" not in str(error):
+                raise
+            return self.study._storage.get_trial(trial._trial_id)
 
     def _tell_replayed(self, asked: _AskedTrial, result: JobResult) -> None:
         """A replayed job ran again (it had failed or been killed): its result becomes a new trial."""
@@ -359,9 +381,8 @@ class OptunaSweeper:
 
     def finish(self) -> dict[str, Any]:
         """Log the best trial(s) and write ``optimization_results.yaml``; returns what was written."""
-        from omegaconf import OmegaConf
-
         import optuna
+        from omegaconf import OmegaConf
 
         completed = self.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
         if not completed:

@@ -60,7 +60,7 @@ class SearchSpace:
             if isinstance(distribution, optuna.distributions.CategoricalDistribution):
                 grid[name] = list(distribution.choices)
             elif step is not None and not getattr(distribution, "log", False):
-                count = int(round((distribution.high - distribution.low) / step)) + 1
+                count = round((distribution.high - distribution.low) / step) + 1
                 grid[name] = [distribution.low + i * step for i in range(count)]
             else:
                 raise SearchSpaceError(
