@@ -13,6 +13,7 @@ runlab (in-process ``compose_config``), for hydra-core (the oracle interpreter r
 with ``initialize_config_dir`` + ``compose``), and for two floors: the tree's YAML files loaded with
 ``yaml.CSafeLoader`` and merged with ``OmegaConf.merge`` (``floor``), and the same plus runlab's own
 ``hydra/*.yaml`` files (``floor+hydra``, what any composer of the ``hydra`` node must at least do).
+``job ms`` is the cost of composing one job of a multirun (``compose_sweep_job``) on that tree.
 
     python benchmarks/bench_compose.py [--repeat N] [--trees wide-100,one-key] [--no-hydra]
 """
@@ -132,6 +133,31 @@ def runlab_compose(root: Path) -> Callable[[], Any]:
     return run
 
 
+def runlab_sweep_job(root: Path) -> Callable[[], Any]:
+    """One job of a multirun: ``compose_sweep_job`` on a MULTIRUN master (what runs per job)."""
+    from runlab.config.compose import ComposeContext, compose_config, compose_sweep_job
+    from runlab.config.sources import SearchPathEntry
+    from runlab.types import RunMode
+
+    master = compose_config(
+        search_path=[
+            SearchPathEntry("hydra", "pkg://runlab.conf"),
+            SearchPathEntry("main", f"file://{root}"),
+            SearchPathEntry("schema", "structured://"),
+        ],
+        config_name="config",
+        overrides=["hydra.mode=MULTIRUN", "+sweep_value=1,2,3"],
+        run_mode=RunMode.MULTIRUN,
+        context=ComposeContext(job_name="bench", version_base="1.3", cwd=str(root), config_name="config"),
+    )
+    counter = iter(range(10**9))
+
+    def run() -> Any:
+        return compose_sweep_job(master, [f"+sweep_value={next(counter)}"])
+
+    return run
+
+
 def _hydra_files() -> list[tuple[Path, str]]:
     conf = REPO / "src" / "runlab" / "conf" / "hydra"
     chosen = {
@@ -241,17 +267,19 @@ def main() -> None:
             order = defaults_order(root)
             repeat = repeats[name]
             ours = median_time(repeat, runlab_compose(root))
+            job = median_time(repeat, runlab_sweep_job(root))
             floor = median_time(repeat, floor_compose(root, order, with_hydra=False))
             floor_all = median_time(repeat, floor_compose(root, order, with_hydra=True))
-            rows.append((name, ours, hydra.get(name), floor, floor_all))
+            rows.append((name, ours, hydra.get(name), floor, floor_all, job))
     print(
         f"{'tree':<10} {'runlab ms':>9} {'hydra ms':>9} {'floor ms':>9} {'floor+hydra':>11}"
-        f" {'rl/floor':>8} {'rl/floor+h':>10} {'hydra/rl':>8}"
+        f" {'rl/floor':>8} {'rl/floor+h':>10} {'hydra/rl':>8} {'job ms':>9}"
     )
-    for name, ours, theirs, floor, floor_all in rows:
+    for name, ours, theirs, floor, floor_all, job in rows:
         print(
             f"{name:<10} {_ms(ours)} {_ms(theirs)} {_ms(floor)} {_ms(floor_all):>11}"
             f" {_ratio(ours, floor):>8} {_ratio(ours, floor_all):>10} {_ratio(theirs, ours):>8}"
+            f" {_ms(job)}"
         )
 
 

@@ -8,8 +8,9 @@ tree reads each config's defaults list and header and composition merges its con
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict, read_write
@@ -102,12 +103,34 @@ def _stable_key(repository: ConfigRepository, config_path: str, version_base: st
     return None
 
 
-class ConfigCache:
-    """Loads configs through a repository, once each, for one composition."""
+def _winning_source(repository: ConfigRepository, config_path: str) -> Any:
+    for source in repository.sources:
+        if source.is_config(config_path):
+            return source
+    return None
 
-    def __init__(self, repository: ConfigRepository, version_base: str = "1.3") -> None:
+
+Snapshots = dict[tuple[Any, str], "tuple[bytes, LoadedConfig] | None"]
+"""(search path, config path) -> the loaded config pickled (None: not found), for one sweep's jobs."""
+
+
+class ConfigCache:
+    """Loads configs through a repository, once each, for one composition.
+
+    ``snapshots`` (optional) lets the compositions of one sweep share their loads: the first one
+    pickles each config as loaded, later ones unpickle a fresh copy (cheaper than building it from
+    YAML again).  A sweep therefore sees its files as they were when its first job was composed.
+    """
+
+    def __init__(
+        self,
+        repository: ConfigRepository,
+        version_base: str = "1.3",
+        snapshots: Snapshots | None = None,
+    ) -> None:
         self.repository = repository
         self.version_base = version_base
+        self.snapshots = snapshots
         self._loaded: dict[str, LoadedConfig | None] = {}
 
     def exists(self, config_path: str) -> bool:
@@ -120,9 +143,49 @@ class ConfigCache:
     def load(self, config_path: str) -> LoadedConfig | None:
         if config_path in self._loaded:
             return self._loaded[config_path]
-        loaded = self._load(config_path)
+        snapshots = self.snapshots
+        key = (self.repository.entries, config_path)
+        if snapshots is not None and key in snapshots:
+            snapshot = snapshots[key]
+            loaded = (
+                None
+                if snapshot is None
+                else replace(snapshot[1], content=pickle.loads(snapshot[0]))
+            )
+        else:
+            loaded = self._load(config_path)
+            if snapshots is not None and (loaded is None or not loaded.shared):
+                snapshots[key] = None if loaded is None else (pickle.dumps(loaded.content), loaded)
         self._loaded[config_path] = loaded
         return loaded
+
+    def _load_file(self, config_path: str) -> LoadedConfig | None:
+        """A config whose winning source is a plain directory, read without building OmegaConf
+        nodes for its ``defaults`` list (the list is only parsed; a 1,000-entry primary would
+        otherwise cost more than the configs it selects)."""
+        import os
+
+        from runlab.config.sources import FileConfigSource, parse_header
+        from runlab.config.yamlfiles import config_from_data, read_yaml_file
+
+        source = _winning_source(self.repository, config_path)
+        if type(source) is not FileConfigSource:
+            return None
+        full_path = os.path.realpath(os.path.join(source.path, source.file_name(config_path)))
+        head, data = read_yaml_file(full_path)
+        present = isinstance(data, dict) and "defaults" in data
+        raw_defaults = data.pop("defaults") if present else None
+        config = config_from_data(data, filename=full_path)
+        return LoadedConfig(
+            config_path=config_path,
+            content=config,
+            header_package=parse_header(head).get("package"),
+            defaults=parse_defaults_list(config_path, raw_defaults, self.version_base),
+            has_defaults=present,
+            has_content=_has_real_content(config),
+            is_schema_source=False,
+            provider=source.provider,
+        )
 
     def _load(self, config_path: str) -> LoadedConfig | None:
         if config_path == EMPTY_PRIMARY:
@@ -139,6 +202,9 @@ class ConfigCache:
         key = _stable_key(self.repository, config_path, self.version_base)
         if key is not None and key in _STABLE:
             return _STABLE[key]
+        from_file = self._load_file(config_path)
+        if from_file is not None:
+            return from_file
         result = self.repository.load_config(config_path)
         if result is None:
             return None

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from omegaconf import DictConfig, ListConfig, OmegaConf, flag_override, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
-from runlab.config._loaded import ConfigCache, LoadedConfig
+from runlab.config._loaded import ConfigCache, LoadedConfig, Snapshots
 from runlab.config.defaults import DefaultsResult, ResultDefault, build_defaults
 from runlab.config.versions import deprecation_warning
 from runlab.errors import ConfigCompositionException
@@ -59,6 +59,7 @@ class _Session:
     config_name: str | None
     context: ComposeContext
     repository: ConfigRepository
+    snapshots: Snapshots = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def compose_config(
         from_shell=from_shell,
         validate_sweep_overrides=validate_sweep_overrides,
         repository=None,
+        snapshots=None,
     )
 
 
@@ -120,6 +122,7 @@ def compose_sweep_job(
         from_shell=from_shell,
         validate_sweep_overrides=True,
         repository=session.repository,
+        snapshots=session.snapshots,
     )
     OmegaConf.copy_cache(from_config=master.config, to_config=job.config)
     return job
@@ -135,6 +138,7 @@ def _compose(
     from_shell: bool,
     validate_sweep_overrides: bool,
     repository: ConfigRepository | None,
+    snapshots: Snapshots | None,
 ) -> Composed:
     from runlab.config.overrides import parse_overrides
     from runlab.config.repository import ConfigRepository
@@ -144,7 +148,7 @@ def _compose(
         base_repository = repository or _repository(base_search_path, context)
         check_main_source_available(base_repository.entries)
         parsed = parse_overrides(list(overrides))
-        cache = ConfigCache(base_repository, context.version_base)
+        cache = ConfigCache(base_repository, context.version_base, snapshots)
         repository, cache = _apply_search_path(config_name, parsed, base_repository, cache, context)
         if validate_sweep_overrides:
             _validate_sweeps(parsed, run_mode, from_shell)
@@ -176,6 +180,7 @@ def _compose(
         config_name=config_name,
         context=context,
         repository=base_repository,
+        snapshots={} if snapshots is None else snapshots,
     )
     return Composed(
         config=config,
@@ -222,7 +227,7 @@ def _apply_search_path(
     if entries == repository.entries:
         return repository, cache
     new_repository = ConfigRepository(entries, allow_yml=_allow_yml(context))
-    return new_repository, ConfigCache(new_repository, context.version_base)
+    return new_repository, ConfigCache(new_repository, context.version_base, cache.snapshots)
 
 
 # -- sweeps ---------------------------------------------------------------------------------------
