@@ -116,3 +116,12 @@ def test_runs_api_filters_sorts_and_makes_a_dataframe(tmp_path: Path) -> None:
     assert isinstance(found, RunList) and math.isclose(found[0].metrics["loss"], 0.01)
     with pytest.raises(QueryError, match="no sweep"):
         runs("nope", index=index)
+
+
+def test_runs_api_reads_sweep_dirs_and_explains_a_missing_index(tmp_path: Path) -> None:
+    make_sweep(tmp_path / "sweep", {"lr": [0.1, 0.01]}, lambda p: p["lr"])
+    found = runs(str(tmp_path / "sweep"), where="lr<0.05", index=tmp_path / "none.db")
+    assert [r.params["lr"] for r in found] == ["0.01"]
+    with pytest.raises(FileNotFoundError, match="runlab index"):
+        runs(index=tmp_path / "none.db")
+    assert not (tmp_path / "none.db").exists()

@@ -183,19 +183,34 @@ def runs(
     limit: int | None = None,
     index: str | os.PathLike[str] | None = None,
 ) -> RunList:
-    """Runs from the index, filtered like ``runlab runs`` (``sweep`` may be an id, prefix or dir).
+    """Runs from the index, filtered like ``runlab runs``; ``sweep`` is a sweep id, unique prefix,
+    ``last``, or a sweep directory (read directly, no index needed).
 
     >>> runlab.runs(where="db=mysql", sort="loss").to_pandas()   # doctest: +SKIP
     """
     from runlab.tracking.resolve import resolve_sweep
     from runlab.tracking.store import RunIndex, default_index_path
 
+    where_list = [where] if isinstance(where, str) else list(where)
+    statuses = [status] if isinstance(status, str) else status
+    if sweep is not None and os.path.isdir(sweep):  # a directory is read directly, no index
+        from runlab.tracking.summary import load_sweep
+
+        found = load_sweep(sweep)
+
+        def load(*, statuses: Sequence[str] | None = None, since: float | None = None,
+                 **_ignored: Any) -> RunList:
+            return RunList(r for r in found if (statuses is None or r.status in statuses)
+                           and (since is None or (r.start or 0.0) >= since))
+
+        return select(load, sweep_ids=["(directory)"], where=where_list, status=statuses,
+                      since=since, sort=sort, limit=limit)
     path = Path(index) if index is not None else default_index_path()
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no run index at {path}: build it with `runlab index [DIR]`, set RUNLAB_INDEX, or "
+            "pass a sweep directory")
     with RunIndex(path) as store:
         sweep_ids = [resolve_sweep(store, sweep)] if sweep is not None else None
-        return select(
-            store.query, sweep_ids=sweep_ids,
-            where=[where] if isinstance(where, str) else list(where),
-            status=[status] if isinstance(status, str) else status,
-            since=since, sort=sort, limit=limit,
-        )
+        return select(store.query, sweep_ids=sweep_ids, where=where_list, status=statuses,
+                      since=since, sort=sort, limit=limit)
