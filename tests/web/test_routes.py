@@ -365,3 +365,33 @@ def test_no_index_yet_shows_empty_pages(tmp_path: Path) -> None:
     assert "0 runs" in client.get("/runs").text
     assert client.get("/runs/x").status_code == 404
     assert not (tmp_path / "missing.db").exists()  # reading never creates an index
+
+
+def test_sweeps_list_filters_on_job_status_and_params(site: Site) -> None:
+    assert site.sweep_id in site.get("/", params={"status": "failed"}).text
+    assert "no sweeps match" in site.get("/", params={"status": "running"}).text
+    assert site.sweep_id in site.get("/", params={"where": "db=postgres; lr=0.01"}).text
+    assert "no sweeps match" in site.get("/", params={"where": "lr=0.5"}).text  # single run only
+    assert "no sweeps match" in site.get("/", params={"until": "2000-01-01"}).text
+    assert site.get("/", params={"where": "=="}).status_code == 400
+
+
+def test_search_text_is_literal_not_a_like_pattern(site: Site) -> None:
+    assert "0 runs" in site.get("/runs", params={"q": "%"}).text
+    assert "0 runs" in site.get("/runs", params={"q": "_"}).text
+    assert "no sweeps match" in site.get("/", params={"q": "%"}).text
+
+
+def test_sweep_without_completed_runs(tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The '__version__' attribute is deprecated",
+                                DeprecationWarning)
+        records = make_sweep(tmp_path / "s", {"lr": [1, 2]}, lambda p: 1.0,
+                             fail=lambda p: True, index_path=tmp_path / "i.db")
+    client = TestClient(create_app(tmp_path / "i.db"))
+    page = client.get(f"/sweeps/{records[0].sweep_id}")
+    assert page.status_code == 200
+    assert "no completed run with a metric yet" in page.text
+    assert len(_rows(page.text, "failed")) == 2
+    charts = client.get(f"/api/sweeps/{records[0].sweep_id}/charts").json()
+    assert charts == {"metric": None, "param": [], "parallel": None, "curves": None}

@@ -61,7 +61,8 @@ def figure_spec(figure: Figure) -> dict[str, Any]:
                  "line": {"color": list(figure.color), "colorscale": "Viridis",
                           "showscale": True}}]
         layout["margin"] = {"t": 80, "l": 60, "r": 60}
-        return clean_json({"data": data, "layout": layout})
+        spec: dict[str, Any] = clean_json({"data": data, "layout": layout})
+        return spec
     traces = []
     for series in figure.series:
         trace: dict[str, Any] = {
@@ -79,7 +80,8 @@ def figure_spec(figure: Figure) -> dict[str, Any]:
         layout["xaxis"]["type"] = "log"
     layout["yaxis"] = {"title": {"text": figure.y_label}}
     layout["showlegend"] = 0 < len(traces) <= 12
-    return clean_json({"data": traces, "layout": layout})
+    cleaned: dict[str, Any] = clean_json({"data": traces, "layout": layout})
+    return cleaned
 
 
 def sweep_charts(runs: Sequence[Run], metric: str, *, mode: str | None,

@@ -202,9 +202,16 @@ class Dashboard:
         return store.run_dir_of(run_id) if store is not None else None
 
     # -- sweeps --------------------------------------------------------------------------------
-    def sweeps(self, *, text: str = "", since: str = "", page: int = 1, size: int = 50
-               ) -> Page[SweepSummary]:
-        """Sweeps newest first, with per-status job counts."""
+    def sweeps(self, *, text: str = "", since: str = "", until: str = "",
+               statuses: Sequence[str] = (), where: Sequence[str] = (), page: int = 1,
+               size: int = 50) -> Page[SweepSummary]:
+        """Sweeps newest first, with per-status job counts.
+
+        ``statuses`` keeps sweeps with at least one job in one of them (``running``: the sweeps
+        in progress); ``where`` keeps sweeps with at least one job matching every expression.
+        """
+        self.validate(RunFilter(statuses=tuple(statuses), where=tuple(where), since=since,
+                                until=until))
         page = max(1, page)
         store = self.index()
         if store is None:
@@ -214,10 +221,23 @@ class Dashboard:
         if text:
             clauses.append("(sweep_id LIKE ? ESCAPE '\\' OR sweep_dir LIKE ? ESCAPE '\\')")
             args.extend([_like(text)] * 2)
-        having = ""
+        if statuses:
+            clauses.append("sweep_id IN (SELECT sweep_id FROM runs WHERE status IN "
+                           f"({', '.join('?' for _ in statuses)}))")
+            args.extend(statuses)
+        if where:
+            matching = sorted({r.sweep_id for r in select(
+                partial(store.query, with_overrides=False), where=list(where)) if r.sweep_id})
+            clauses.append(f"sweep_id IN ({', '.join('?' for _ in matching)})")
+            args.extend(matching)
+        bounds = []
         if since:
-            having = " HAVING MIN(start) >= ?"
+            bounds.append("MIN(start) >= ?")
             args.append(parse_since(since))
+        if until:
+            bounds.append("MIN(start) <= ?")
+            args.append(parse_since(until))
+        having = f" HAVING {' AND '.join(bounds)}" if bounds else ""
         where = " WHERE " + " AND ".join(clauses)
         total = int(store.db.execute(
             f"SELECT COUNT(*) FROM (SELECT sweep_id FROM runs{where} GROUP BY sweep_id{having})",

@@ -61,17 +61,18 @@ def _split(text: str | None) -> list[str] | None:
 
 # -- listings ------------------------------------------------------------------------------------
 def sweeps_page(request: Request) -> Response:
-    query = request.query_params
-    text, since = query.get("q", "").strip(), query.get("since", "").strip()
+    flt = _run_filter(request)
     error = None
     try:
-        page = _dashboard(request).sweeps(text=text, since=since, page=_page_number(request),
-                                          size=PAGE_SIZE)
+        page = _dashboard(request).sweeps(
+            text=flt.text, since=flt.since, until=flt.until, statuses=flt.statuses,
+            where=flt.where, page=_page_number(request), size=PAGE_SIZE)
     except QueryError as exc:
         error, page = str(exc), None
-    return _render(request, "sweeps.html", {"page": page, "q": text, "since": since,
-                                            "error": error, "nav": "sweeps"},
-                   status=400 if error else 200)
+    return _render(request, "sweeps.html", {
+        "page": page, "flt": flt, "where_text": "; ".join(flt.where), "statuses": STATUSES,
+        "filtered": bool(flt.text or flt.since or flt.until or flt.statuses or flt.where),
+        "error": error, "nav": "sweeps"}, status=400 if error else 200)
 
 
 def _run_filter(request: Request) -> RunFilter:
