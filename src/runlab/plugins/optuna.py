@@ -247,13 +247,12 @@ class OptunaSweeper:
         """
         import optuna
 
-        mine = [
-            t
-            for t in self.study.get_trials(deepcopy=False)
-            if t.user_attrs.get(_ATTR_SWEEP_DIR) == self.sweep_dir
-        ]
+        everything = self.study.get_trials(deepcopy=False)
+        mine = [t for t in everything if t.user_attrs.get(_ATTR_SWEEP_DIR) == self.sweep_dir]
         stale = (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)
-        for trial in mine:
+        # In the sweep dir's own storage every trial is this sweep's, even one a kill caught before
+        # its attributes were written; in a shared storage others' running trials are left alone.
+        for trial in everything if self.storage is None else mine:
             if trial.state in stale:
                 self.study._storage.set_trial_state_values(
                     trial._trial_id, optuna.trial.TrialState.FAIL
