@@ -84,7 +84,7 @@ def browser_context(chromium: Any) -> Iterator[Any]:
 @pytest.fixture()
 def page(browser_context: Any) -> Iterator[Any]:
     tab = browser_context.new_page()
-    tab.set_default_timeout(30_000)
+    tab.set_default_timeout(60_000)  # the first page compiles plotly.js: slow on a busy CI box
     tab.watch = PageWatch(tab)
     yield tab
     tab.close()
