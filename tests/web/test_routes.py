@@ -396,3 +396,11 @@ def test_sweep_without_completed_runs(tmp_path: Path) -> None:
     assert len(_rows(page.text, "failed")) == 2
     charts = client.get(f"/api/sweeps/{records[0].sweep_id}/charts").json()
     assert charts == {"metric": None, "param": [], "parallel": None, "curves": None}
+
+
+@pytest.mark.parametrize("path", ["/static/..%2Fapp.py", "/static/%2e%2e/app.py",
+                                  "/static/../templates/base.html", "/vendor/..%2Fapp.py"])
+def test_static_files_never_leave_the_static_directory(site: Site, path: str) -> None:
+    response = site.get(path)
+    assert response.status_code == 404
+    assert "create_app" not in response.text and "{% block" not in response.text
