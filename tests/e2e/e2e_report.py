@@ -31,6 +31,18 @@ def _run(scenario: Scenario, oracle_only: bool) -> tuple[Scenario, Observation, 
     return scenario, oracle, problems
 
 
+def signature(problem: str) -> str:
+    """A short key shared by the same root cause across scenarios: the file's base name + first changed line."""
+    lines = problem.splitlines()
+    if not lines[0].startswith("--- hydra-core "):
+        return lines[0]
+    label = lines[0].removeprefix("--- hydra-core ").rsplit("/", 1)[-1]
+    changed = next(
+        (ln for ln in lines[2:] if ln[:1] in "+-" and not ln.startswith(("+++", "---"))), ""
+    )
+    return f"{label}: {changed.strip()}"
+
+
 def _show(obs: Observation) -> str:
     parts = [
         f"exit={obs.exit_code}",
@@ -66,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--show", action="store_true", help="print the oracle observation of each scenario"
     )
+    parser.add_argument("--summary", action="store_true", help="group the differences by cause")
     args = parser.parse_args(argv)
     wanted = args.k.split(",")
     chosen = [s for s in SCENARIOS if any(w in s.name for w in wanted)]
@@ -81,6 +94,15 @@ def main(argv: list[str] | None = None) -> int:
             failing.append(scenario.name)
             detail = "\n".join(problems) if args.verbose else problems[0].splitlines()[0]
             print("     " + detail.replace("\n", "\n     "))
+    if args.summary:
+        causes: dict[str, list[str]] = {}
+        for scenario, _, problems in results:
+            for key in dict.fromkeys(signature(p) for p in problems):
+                causes.setdefault(key, []).append(scenario.name)
+        print("\ndifferences by cause (file + first changed line), most scenarios first:")
+        for key, names in sorted(causes.items(), key=lambda item: -len(item[1])):
+            more = f", ... (+{len(names) - 6})" if len(names) > 6 else ""
+            print(f"  {len(names):3d}  {key}\n       {', '.join(names[:6])}{more}")
     print(f"\n{len(chosen) - len(failing)}/{len(chosen)} scenarios pass")
     return 1 if failing else 0
 
