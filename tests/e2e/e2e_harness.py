@@ -98,20 +98,20 @@ _REPLACEMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def _drop_help_prose(text: str) -> str:
-    """Replace the ``hydra.help`` / ``hydra.hydra_help`` blocks (runlab words its help itself) by a marker."""
+def drop_hydra_blocks(text: str, names: tuple[str, ...], marker: str | None) -> str:
+    """Cut the blocks ``hydra.<name>`` (indent 2) out of a YAML text, leaving ``<name>: <marker>`` if given."""
     out: list[str] = []
-    skipping_indent: int | None = None
+    skipping = False
     for line in text.split("\n"):
-        indent = len(line) - len(line.lstrip(" "))
-        if skipping_indent is not None:
-            if line.strip() == "" or indent > skipping_indent:
+        if skipping:
+            if line.strip() == "" or line.startswith(("   ", "  - ")):
                 continue
-            skipping_indent = None
-        match = re.match(r"^(  )(help|hydra_help):\s*$", line)
-        if match:
-            out.append(f"{line} <HELP PROSE>")
-            skipping_indent = len(match.group(1))
+            skipping = False
+        match = re.match(r"^  (\w+):\s*$", line)
+        if match and match.group(1) in names:
+            if marker is not None:
+                out.append(f"{line} {marker}")
+            skipping = True
             continue
         out.append(line)
     return "\n".join(out)
@@ -126,7 +126,8 @@ def normalize(text: str, root: Path) -> str:
     text = _TIME.sub("<TIME>", text)
     for pattern, replacement in _REPLACEMENTS:
         text = pattern.sub(replacement, text)
-    return _drop_help_prose(text)
+    # runlab words its help itself
+    return drop_hydra_blocks(text, ("help", "hydra_help"), "<HELP PROSE>")
 
 
 # ---------------------------------------------------------------------------------------------------- observe
