@@ -188,15 +188,18 @@ def floor_compose(root: Path, order: list[tuple[str, str]], with_hydra: bool) ->
         files = _hydra_files() + files
 
     def run() -> DictConfig:
-        config = OmegaConf.create()
+        configs = []
         for path, package in files:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}
             if isinstance(data, dict):
                 data.pop("defaults", None)
             for part in reversed(package.split(".") if package else []):
                 data = {part: data}
-            config.merge_with(OmegaConf.create(data))
-        return config
+            configs.append(OmegaConf.create(data))
+        # One merge call: OmegaConf re-parents the target once per call, not once per config.
+        merged = OmegaConf.merge(*configs)
+        assert isinstance(merged, DictConfig)
+        return merged
 
     return run
 
@@ -252,35 +255,38 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--trees", default=",".join(TREES))
     parser.add_argument("--no-hydra", action="store_true", help="skip the hydra-core measurements")
+    parser.add_argument(
+        "--hydra-trees", default=None, help="trees to time hydra-core on (default: all selected)"
+    )
     args = parser.parse_args()
     names = [n for n in args.trees.split(",") if n]
+    hydra_names = set(names if args.hydra_trees is None else args.hydra_trees.split(","))
+    if args.no_hydra:
+        hydra_names = set()
+    print(
+        f"{'tree':<10} {'runlab ms':>9} {'hydra ms':>9} {'floor ms':>9} {'floor+hydra':>11}"
+        f" {'rl/floor':>8} {'rl/floor+h':>10} {'hydra/rl':>8} {'job ms':>9}",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        rows = []
-        roots: dict[str, tuple[Path, list[tuple[str, str]]]] = {}
         for name in names:
             root = Path(tmp) / name
-            roots[name] = (root, TREES[name](root))
-        repeats = {n: max(1, args.repeat // 3) if "100k" in n else args.repeat for n in names}
-        hydra = {} if args.no_hydra else hydra_times([(n, str(roots[n][0]), repeats[n]) for n in names])
-        for name in names:
-            root, order = roots[name]
+            TREES[name](root)
+            repeat = max(1, args.repeat // 3) if "100k" in name or "1000" in name else args.repeat
+            theirs = (
+                hydra_times([(name, str(root), repeat)]).get(name) if name in hydra_names else None
+            )
             order = defaults_order(root)
-            repeat = repeats[name]
             ours = median_time(repeat, runlab_compose(root))
             job = median_time(repeat, runlab_sweep_job(root))
             floor = median_time(repeat, floor_compose(root, order, with_hydra=False))
             floor_all = median_time(repeat, floor_compose(root, order, with_hydra=True))
-            rows.append((name, ours, hydra.get(name), floor, floor_all, job))
-    print(
-        f"{'tree':<10} {'runlab ms':>9} {'hydra ms':>9} {'floor ms':>9} {'floor+hydra':>11}"
-        f" {'rl/floor':>8} {'rl/floor+h':>10} {'hydra/rl':>8} {'job ms':>9}"
-    )
-    for name, ours, theirs, floor, floor_all, job in rows:
-        print(
-            f"{name:<10} {_ms(ours)} {_ms(theirs)} {_ms(floor)} {_ms(floor_all):>11}"
-            f" {_ratio(ours, floor):>8} {_ratio(ours, floor_all):>10} {_ratio(theirs, ours):>8}"
-            f" {_ms(job)}"
-        )
+            print(
+                f"{name:<10} {_ms(ours)} {_ms(theirs)} {_ms(floor)} {_ms(floor_all):>11}"
+                f" {_ratio(ours, floor):>8} {_ratio(ours, floor_all):>10} {_ratio(theirs, ours):>8}"
+                f" {_ms(job)}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

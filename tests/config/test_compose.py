@@ -190,3 +190,44 @@ def test_omegaconf_errors_escaping_become_composition_errors(conf: Path) -> None
     with pytest.raises(ConfigCompositionException) as caught:
         _compose(conf, "bad_interp")
     assert "RUNLAB_SURELY_UNSET_VAR" in str(caught.value.__cause__)
+
+
+def test_results_are_independent_of_each_other_and_of_the_caches(conf: Path) -> None:
+    first = _compose(conf, "config")
+    first.config.hydra.job.chdir = True
+    first.config.db.port = 1
+    second = _compose(conf, "config")
+    assert second.config.hydra.job.chdir is None
+    assert second.config.db.port == 3306
+
+
+def test_sweep_jobs_leave_the_master_untouched(conf: Path) -> None:
+    master = _compose(conf, "config", "hydra.mode=MULTIRUN", "db=mysql,sqlite", mode=RunMode.MULTIRUN)
+    before = OmegaConf.to_yaml(master.config)
+    jobs = [compose_sweep_job(master, [f"db={name}"]) for name in ("mysql", "sqlite", "mysql")]
+    assert [j.config.db.driver for j in jobs] == ["mysql", "sqlite", "mysql"]
+    jobs[0].config.app.port = 1
+    assert jobs[2].config.app.port == 80
+    assert OmegaConf.to_yaml(master.config) == before
+
+
+def test_runtime_facts_win_over_user_values(conf: Path) -> None:
+    from runlab.version import __version__
+
+    _write(conf, {"sets_runtime.yaml": "hydra:\n  runtime:\n    version: mine\nx: 1\n"})
+    assert _compose(conf, "sets_runtime").config.hydra.runtime.version == __version__
+    composed = _compose(conf, "config", "hydra.runtime.version_base=0.1")
+    assert composed.config.hydra.runtime.version_base == "1.3"
+
+
+def test_a_failing_batch_names_the_config_at_fault(conf: Path) -> None:
+    _write(
+        conf,
+        {
+            "mixed.yaml": "defaults:\n  - db: mysql\n  - part: bad\n  - _self_\n",
+            "part/bad.yaml": "# @package _global_\nhydra:\n  job:\n    chdir: notabool\n",
+        },
+    )
+    with pytest.raises(ConfigCompositionException) as caught:
+        _compose(conf, "mixed")
+    assert str(caught.value).startswith("In 'part/bad': ValidationError raised while composing config:")
