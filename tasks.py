@@ -62,7 +62,7 @@ def task_test(extra: list[str]) -> int:
     env = {**os.environ, "RUNLAB_ORACLE_PYTHON": str(oracle)}
     _run(python, "-m", "ruff", "check", "src", "tests", "benchmarks")
     return subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra], cwd=ROOT, env=env
+        [str(python), "-m", "pytest", "-q", "-n", "2", *extra], cwd=ROOT, env=env
     ).returncode
 
 
