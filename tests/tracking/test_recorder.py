@@ -189,3 +189,28 @@ def test_record_file_is_plain_json(tmp_path: Path) -> None:
     _start(tmp_path / "run").finish("completed")
     data = json.loads((tmp_path / "run" / ".runlab" / "run.json").read_text())
     assert data["status"] == "completed" and data["format"] == 1
+
+
+def test_package_versions_survive_deprecated_or_broken_version_attributes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+    import warnings
+
+    from runlab.tracking import environment
+
+    class Deprecated(types.ModuleType):
+        def __getattr__(self, name: str) -> str:
+            if name == "__version__":
+                warnings.warn("__version__ is deprecated", DeprecationWarning, stacklevel=2)
+                return "9.9"
+            raise AttributeError(name)
+
+    class Broken(types.ModuleType):
+        def __getattr__(self, name: str) -> str:
+            raise RuntimeError("lazy import failed")
+
+    monkeypatch.setitem(sys.modules, "zz_deprecated_pkg", Deprecated("zz_deprecated_pkg"))
+    monkeypatch.setitem(sys.modules, "zz_broken_pkg", Broken("zz_broken_pkg"))
+    versions = environment.package_versions()
+    assert versions["zz_deprecated_pkg"] == "9.9"
+    assert "zz_broken_pkg" not in versions

@@ -10,6 +10,7 @@ import os
 import platform
 import socket
 import sys
+import warnings
 from importlib import metadata
 from typing import Any
 
@@ -56,12 +57,19 @@ def package_versions() -> dict[str, str]:
     if _scan_cache[0] != len(sys.modules):
         found: dict[str, str] = {}
         stdlib: frozenset[str] = getattr(sys, "stdlib_module_names", frozenset())
-        for name, module in list(sys.modules.items()):
-            if "." in name or name.startswith("_") or name in stdlib:
-                continue
-            version = getattr(module, "__version__", None)
-            if isinstance(version, str) and version:
-                found[name] = version
+        # Some packages deprecate __version__ (a DeprecationWarning, an error under strict
+        # warning filters) or compute it lazily: neither may break a job's record.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for name, module in list(sys.modules.items()):
+                if "." in name or name.startswith("_") or name in stdlib:
+                    continue
+                try:
+                    version = getattr(module, "__version__", None)
+                except Exception:  # noqa: BLE001, S112 - a module's own __getattr__ failing
+                    continue
+                if isinstance(version, str) and version:
+                    found[name] = version
         _scan_cache = (len(sys.modules), found)
     versions = {**_scan_cache[1], **_fixed_versions}
     return dict(sorted(versions.items(), key=lambda item: item[0].lower()))
