@@ -172,3 +172,43 @@ def test_no_primary_config(conf: Path) -> None:
 def test_public_names() -> None:
     assert runlab.compose is compose
     assert GlobalHydra() is GlobalHydra.instance()
+
+
+_CALLER_SCRIPT = """
+import importlib, sys, warnings
+api = importlib.import_module(sys.argv[1])
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    with api.initialize():
+        cfg = api.compose(overrides=["+a=1"], return_hydra_config=True)
+        print(cfg.hydra.job.name, cfg.hydra.runtime.version_base, cfg.a)
+        print([s.schema + ":" + s.provider for s in cfg.hydra.runtime.config_sources])
+for w in caught:
+    print(w.category.__name__, repr(str(w.message)))
+for bad in ("/abs", "conf.yaml"):
+    try:
+        api.initialize(config_path=bad, version_base=None)
+    except Exception as error:
+        print(type(error).__name__, error)
+"""
+
+
+@pytest.mark.oracle
+def test_initialize_behaves_like_hydra(tmp_path: Path) -> None:
+    """Caller-relative config dir, job name from the file, 1.1 defaults and their warnings."""
+    import subprocess
+
+    from oracle import oracle_env, oracle_python
+
+    script = tmp_path / "my_script.py"
+    script.write_text(_CALLER_SCRIPT)
+    outputs = []
+    for python, package in ((oracle_python(), "hydra"), (sys.executable, "runlab")):
+        env = {k: v for k, v in oracle_env().items() if not k.startswith("PYTHON")}
+        done = subprocess.run(
+            [python, str(script), package], capture_output=True, text=True, env=env, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0].startswith("my_script 1.1 1\n")
+    assert outputs[1] == outputs[0]
