@@ -7,7 +7,6 @@ import math
 import os
 import re
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +26,7 @@ class Site:
     """A small recorded project: a 2x2x2 sweep (one failed job) and a single run with XSS values."""
 
     def __init__(self, root: Path) -> None:
-        with warnings.catch_warnings():
-            # runlab.tracking.environment.package_versions reads markupsafe.__version__ (loaded
-            # by the dashboard's Jinja2), which warns: a tracker bug reported to its owner.
-            warnings.filterwarnings("ignore", "The '__version__' attribute is deprecated",
-                                    DeprecationWarning)
-            self._record(root)
+        self._record(root)
         self.app = create_app(self.index)
         self.client = TestClient(self.app)
 
@@ -384,11 +378,8 @@ def test_search_text_is_literal_not_a_like_pattern(site: Site) -> None:
 
 
 def test_sweep_without_completed_runs(tmp_path: Path) -> None:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "The '__version__' attribute is deprecated",
-                                DeprecationWarning)
-        records = make_sweep(tmp_path / "s", {"lr": [1, 2]}, lambda p: 1.0,
-                             fail=lambda p: True, index_path=tmp_path / "i.db")
+    records = make_sweep(tmp_path / "s", {"lr": [1, 2]}, lambda p: 1.0,
+                         fail=lambda p: True, index_path=tmp_path / "i.db")
     client = TestClient(create_app(tmp_path / "i.db"))
     page = client.get(f"/sweeps/{records[0].sweep_id}")
     assert page.status_code == 200
