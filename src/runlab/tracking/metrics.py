@@ -232,8 +232,8 @@ def summary_of(steps: Sequence[Any], values: Sequence[float | None]) -> MetricSu
     )
 
 
-_CHECK_MASK = 0x7F  # look at the clock every 64 points of a column
-_CALLS_CHECK_MASK = 0x3F  # ... and every 64 log_metrics calls
+_CHECK_MASK = 0xF  # look at the clock every 8 points of a column ...
+_CALLS_CHECK_MASK = 0x7  # ... and every 8 log_metrics calls (a slow loop still flushes)
 
 
 def _merged(first: tuple[list[Any], list[Any]], second: tuple[list[Any], list[Any]]
