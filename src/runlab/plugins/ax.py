@@ -230,7 +230,7 @@ class AxSweeper:
             mean, sem = value
             return float(mean), None if sem is None else float(sem)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"Return value must be a number or a (mean, sem) tuple. Got '{value}'.")
+            raise TypeError(f"Return value must be a number or a (mean, sem) tuple. Got '{value}'.")
         return float(value), (None if self.is_noisy else 0.0)
 
     def tell(self, results: Sequence[JobResult]) -> None:
@@ -239,7 +239,7 @@ class AxSweeper:
                 if not result.ok:
                     raise ValueError(result.error or "the job failed")
                 raw = self._raw_data(result.return_value)
-            except ValueError as error:
+            except (ValueError, TypeError, KeyError) as error:
                 log.warning(f"Failed experiment: {error}")
                 with _quiet():
                     self.ax_client.log_trial_failure(trial_index=index)
