@@ -206,3 +206,16 @@ def test_dict_form_keeps_values_with_their_names_whatever_the_order(tmp_path: Pa
     assert points == {("a", 0): 1.0, ("b", 0): 2.0, ("a", 1): 10.0, ("b", 1): 20.0,
                       ("a", 2): 100.0, ("a", 3): 5.0, ("b", 3): 6.0, ("a", 4): 1000.0}
     assert sink.summaries["a"].last == 1000.0 and sink.summaries["a"].count == 5
+
+
+def test_a_slow_loop_is_flushed_by_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(metrics_module, "FLUSH_EVERY_SECONDS", 0.0)  # "5 s" have always passed
+    recorder = _start(tmp_path / "run")
+    target = tmp_path / "run" / ".runlab" / "metrics.jsonl"
+    for step in range(8):
+        log_metrics({"loss": float(step)}, step=step)
+    assert [s for _n, s, _t, _v in read_metric_points(target)] == list(range(8))
+    for step in range(8):
+        log_metric("acc", float(step), step=step)
+    assert sum(1 for n, *_rest in read_metric_points(target) if n == "acc") == 8
+    recorder.finish("completed")
