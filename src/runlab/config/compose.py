@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import os
 import pickle
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -364,6 +365,20 @@ def _merge_stealing(target: DictConfig, sources: Sequence[DictConfig | ListConfi
         target._set_flag("no_deepcopy_set_nodes", None)
 
 
+def _mergeable(base: DictConfig | ListConfig, content: DictConfig | ListConfig) -> bool:
+    return isinstance(base, DictConfig) and isinstance(content, DictConfig)
+
+
+def _at_package(content: DictConfig | ListConfig, package: str) -> DictConfig | ListConfig:
+    """``content`` placed at the dotted ``package`` of a new root (its nodes are moved, not copied)."""
+    if not package:
+        return content
+    wrapper = OmegaConf.create(flags={"no_deepcopy_set_nodes": True})
+    OmegaConf.update(wrapper, package, content, merge=False)
+    wrapper._set_flag("no_deepcopy_set_nodes", None)
+    return wrapper
+
+
 def _merge_into(
     target: DictConfig,
     defaults: Sequence[ResultDefault],
@@ -379,8 +394,8 @@ def _merge_into(
     raises :class:`_BatchFailed`; otherwise one by one, wrapping a failure with the config's path.
     """
     typed_packages: list[str] = []
-    consumed: set[int] = set()
-    sources: list[DictConfig | ListConfig] = []
+    pending: list[tuple[str, list[DictConfig | ListConfig]]] = []
+    uses = Counter(item.config_path for item in defaults)
     for item in defaults:
         config_path = item.config_path
         assert config_path is not None
@@ -394,30 +409,35 @@ def _merge_into(
                 "primary config"
             )
         # A config loaded for this composition alone hands its nodes over instead of being copied
-        # (Hydra does the same); shared or repeated ones are copied first.
-        if loaded.shared or id(content) in consumed:
+        # (Hydra does the same); shared ones, and every use of a repeated one, are copied first.
+        if loaded.shared or uses[config_path] > 1:
             content = copy.deepcopy(content)
-        consumed.add(id(content))
-        try:
-            if package:
-                wrapper = OmegaConf.create(flags={"no_deepcopy_set_nodes": True})
-                OmegaConf.update(wrapper, package, content, merge=False)
-                wrapper._set_flag("no_deepcopy_set_nodes", None)
-                content = wrapper
-            if not batch:
-                _merge_stealing(target, [content])
-        except OmegaConfBaseException as error:
-            if batch:
-                raise _BatchFailed from None
-            raise ConfigCompositionException(
-                f"In '{config_path}': {type(error).__name__} raised while composing config:\n{error}"
-            ).with_traceback(error.__traceback__) from None
-        sources.append(content)
+        if batch:
+            if pending and pending[-1][0] == package and _mergeable(pending[-1][1][0], content):
+                pending[-1][1].append(content)
+            else:
+                pending.append((package, [content]))
+        else:
+            try:
+                _merge_stealing(target, [_at_package(content, package)])
+            except OmegaConfBaseException as error:
+                raise ConfigCompositionException(
+                    f"In '{config_path}': {type(error).__name__} raised while composing config:\n"
+                    f"{error}"
+                ).with_traceback(error.__traceback__) from None
         if loaded.typed_defaults:
             typed_packages.append(package)
         merged.append(_Merged(config_path=config_path, package=package, content=loaded.content))
-    if batch and sources:
+    if pending:
         try:
+            # Consecutive configs with the same package are merged together first: one wrapper
+            # and one merge at the root instead of one per config.
+            sources = []
+            for package, contents in pending:
+                base = contents[0]
+                if len(contents) > 1:
+                    _merge_stealing(base, contents[1:])
+                sources.append(_at_package(base, package))
             _merge_stealing(target, sources)
         except OmegaConfBaseException:
             raise _BatchFailed from None
