@@ -436,6 +436,7 @@ def _merge_into(
             for package, contents in pending:
                 base = contents[0]
                 if len(contents) > 1:
+                    assert isinstance(base, DictConfig)  # see _mergeable
                     _merge_stealing(base, contents[1:])
                 sources.append(_at_package(base, package))
             _merge_stealing(target, sources)
