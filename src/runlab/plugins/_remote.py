@@ -19,7 +19,7 @@ import logging
 import os
 import pickle
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -29,6 +29,7 @@ __all__ = [
     "KILLED_STATES",
     "LAUNCHER_FILE",
     "DetachedSweep",
+    "await_records",
     "failed_result",
     "killed_reason",
     "mark_run_killed",
@@ -187,3 +188,45 @@ def read_launcher_info(sweep_dir: str) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return info if isinstance(info, dict) else None
+
+
+def await_records(
+    sweep_dir: str,
+    jobs: Sequence[JobSpec],
+    submitted: float,
+    *,
+    still_running: Callable[[set[int]], set[int]],
+    lost: str,
+    poll_seconds: float,
+) -> Iterator[JobResult]:
+    """Results of jobs a detached submission runs, read from the records the jobs write.
+
+    Used when a sweep is run again while its detached jobs are still going: waiting for them
+    instead of submitting them a second time.  ``still_running(nums)`` asks the scheduler which of
+    ``nums`` are queued or running; a job it no longer knows, with no record newer than the
+    submission, was lost (``lost`` says how) and is reported FAILED.
+    """
+    from runlab.runtime.sweep_state import read_job_record
+
+    waiting = {job.num: job for job in jobs}
+    jobs_dir = os.path.join(sweep_dir, ".runlab", "jobs")
+
+    def fresh(num: int) -> JobResult | None:
+        record = read_job_record(os.path.join(jobs_dir, f"{num}.json"))
+        return record if record is not None and record.ended >= submitted else None
+
+    while waiting:
+        for num in list(waiting):
+            record = fresh(num)
+            if record is not None:
+                del waiting[num]
+                yield record
+        if not waiting:
+            return
+        alive = still_running(set(waiting))
+        for num in [n for n in waiting if n not in alive]:
+            spec = waiting.pop(num)
+            record = fresh(num)  # it may have ended between the two looks
+            yield record if record is not None else failed_result(spec, f"job #{num} {lost}")
+        if waiting:
+            time.sleep(poll_seconds)

@@ -31,6 +31,7 @@ from typing import Any
 from runlab.plugins import JobResult, JobSpec, RunJob
 from runlab.plugins._remote import (
     DetachedSweep,
+    await_records,
     failed_result,
     mark_run_killed,
     missing_extra,
@@ -67,9 +68,13 @@ def _run_on_worker(run: RunJob, spec: JobSpec) -> JobResult:
 
 
 def _lost_message(spec: JobSpec, error: BaseException) -> str:
+    """One line: which job, what Ray said (its last line names the cause; ANSI colours dropped)."""
+    import re
+
     kind = type(error).__name__
-    first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"Ray task of job #{spec.num} was lost ({kind}): {first_line}".rstrip(": ")
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in str(error).splitlines()]
+    cause = next((line for line in reversed(lines) if line), "")
+    return f"Ray task of job #{spec.num} was lost ({kind}): {cause}".rstrip(": ")
 
 
 def _collect(
@@ -126,30 +131,47 @@ def _run_jobs(
 class _DetachedSweep:
     """Runs a detached sweep's jobs on the cluster; lives until they all ended, then exits.
 
-    A job whose task was lost gets its FAILED completion record here (the job could not write it).
+    ``start`` returns as soon as the actor holds the jobs (the driver waits for that, so nothing the
+    jobs need is owned by the driver when it leaves); a thread then submits the jobs -- owned by
+    this actor, so they outlive the driver -- and waits for them.  A job whose task was lost gets
+    its FAILED completion record here (the job could not write it).
     """
 
-    def run(
+    def start(
         self,
         jobs: list[JobSpec],
         run: RunJob,
         remote_options: dict[str, Any],
         in_flight: int,
     ) -> int:
+        import threading
+
+        threading.Thread(
+            target=self._run_all,
+            args=(jobs, run, remote_options, in_flight),
+            name="runlab-detached-sweep",
+            daemon=True,
+        ).start()
+        return len(jobs)
+
+    def _run_all(
+        self, jobs: list[JobSpec], run: RunJob, remote_options: dict[str, Any], in_flight: int
+    ) -> None:
         from runlab.runtime.sweep_state import write_job_record
 
         submitted = time.time()
-        run_ref = _ray.put(run)
-        failed = 0
-        for result in _run_jobs(jobs, run_ref, remote_options, in_flight):
-            if not result.ok:
-                failed += 1
-                sweep_dir = jobs[0].sweep_dir
+        sweep_dir = jobs[0].sweep_dir
+        try:
+            run_ref = _ray.put(run)
+            for result in _run_jobs(jobs, run_ref, remote_options, in_flight):
+                if result.ok:
+                    continue
                 record = os.path.join(sweep_dir, ".runlab", "jobs", f"{result.num}.json")
                 if not os.path.exists(record) or os.path.getmtime(record) < submitted:
                     write_job_record(sweep_dir, result)
-        _ray.actor.exit_actor()
-        return failed  # pragma: no cover - exit_actor does not return
+        finally:
+            # done: free the name (a re-run then knows nothing is in flight) and the process
+            _ray.kill(_ray.get_runtime_context().current_actor, no_restart=True)
 
 
 def _actor_name(sweep_dir: str) -> str:
@@ -232,7 +254,10 @@ class RayLauncher:
             name=name, namespace=_NAMESPACE, lifetime="detached", get_if_exists=False
         ).remote()
         materialised = list(jobs)
-        actor.run.remote(materialised, run, self.remote_options, in_flight)
+        accepted = _ray.get(
+            actor.start.remote(materialised, run, self.remote_options, in_flight), timeout=120
+        )
+        assert accepted == len(materialised)
         context = _ray.get_runtime_context()
         write_launcher_info(
             sweep_dir,
@@ -286,35 +311,14 @@ def _attach_to_running(
     rest = [job for job in jobs if job.num not in in_flight]
     if awaited:
         log.info(f"Waiting for {len(awaited)} jobs of the detached submission still running")
-    return _await_records(sweep_dir, awaited, float(info.get("submitted", 0.0))), rest
-
-
-def _await_records(
-    sweep_dir: str, jobs: Sequence[JobSpec], submitted: float
-) -> Iterator[JobResult]:
-    from runlab.runtime.sweep_state import read_job_record
-
-    waiting = {job.num: job for job in jobs}
-    jobs_dir = os.path.join(sweep_dir, ".runlab", "jobs")
-    while waiting:
-        for num in list(waiting):
-            record = read_job_record(os.path.join(jobs_dir, f"{num}.json"))
-            if record is not None and record.ended >= submitted:  # not a stale earlier attempt
-                del waiting[num]
-                yield record
-        if waiting:
-            if not _detached_actor_alive(sweep_dir):
-                # the submission ended without records for these: they were lost with it
-                for num in list(waiting):
-                    record = read_job_record(os.path.join(jobs_dir, f"{num}.json"))
-                    spec = waiting.pop(num)
-                    fresh = record is not None and record.ended >= submitted
-                    yield (
-                        record
-                        if fresh and record is not None
-                        else failed_result(
-                            spec, f"job #{num} was lost with its detached Ray submission"
-                        )
-                    )
-                return
-            time.sleep(_POLL_SECONDS)
+    return (
+        await_records(
+            sweep_dir,
+            awaited,
+            float(info.get("submitted", 0.0)),
+            still_running=lambda nums: nums if _detached_actor_alive(sweep_dir) else set(),
+            lost="was lost with its detached Ray submission",
+            poll_seconds=_POLL_SECONDS,
+        ),
+        rest,
+    )

@@ -33,12 +33,14 @@ from runlab.plugins import JobResult, JobSpec, RunJob
 from runlab.plugins._remote import (
     KILLED_STATES,
     DetachedSweep,
+    await_records,
     failed_result,
     killed_reason,
     mark_run_killed,
     missing_extra,
     portable_result,
     portable_runner,
+    read_launcher_info,
     write_launcher_info,
 )
 from runlab.plugins.serial import describe_overrides
@@ -180,6 +182,10 @@ class _SubmititLauncher:
         log.info(f"Submitit '{self._EXECUTOR}' sweep output dir : {sweep_dir}")
         for spec in specs:
             log.info(f"\t#{spec.num} : {describe_overrides(spec.overrides)}")
+        attached, specs = self._attach_to_running(sweep_dir, specs)
+        yield from attached
+        if not specs:
+            return
         submitted = self.executor().map_array(SubmititJob(portable_runner(run)), specs)
         write_launcher_info(
             sweep_dir,
@@ -197,6 +203,32 @@ class _SubmititLauncher:
             for job in submitted:
                 job._results_timeout_s = self._RESULT_WAIT_SECONDS
         yield from self._collect(list(zip(specs, submitted)))
+
+    def _attach_to_running(
+        self, sweep_dir: str, specs: list[JobSpec]
+    ) -> tuple[Iterator[JobResult], list[JobSpec]]:
+        """Jobs of an earlier detached submission that Slurm still runs are awaited, not
+        submitted again; the others are returned to be submitted now."""
+        info = read_launcher_info(sweep_dir) or {}
+        if info.get("launcher") != f"submitit_{self._EXECUTOR}" or not info.get("detached"):
+            return iter(()), specs
+        ids = {int(num): str(job_id) for num, job_id in dict(info.get("jobs") or {}).items()}
+        active = _active_slurm_jobs(ids, {spec.num for spec in specs})
+        if not active:
+            return iter(()), specs
+        log.info(f"Waiting for {len(active)} jobs of the detached submission still in Slurm")
+        awaited = [spec for spec in specs if spec.num in active]
+        return (
+            await_records(
+                sweep_dir,
+                awaited,
+                float(info.get("submitted", 0.0)),
+                still_running=lambda nums: _active_slurm_jobs(ids, nums),
+                lost="ended in Slurm without a record (killed, or lost with its node)",
+                poll_seconds=self.poll_interval,
+            ),
+            [spec for spec in specs if spec.num not in active],
+        )
 
     def _leave(self, sweep_dir: str, submitted: Sequence[Any]) -> None:
         first = submitted[0].job_id.split("_")[0]
@@ -251,6 +283,16 @@ class _SubmititLauncher:
                 message = f"{self._EXECUTOR} job {job.job_id} failed: {first}"
             log.error(f"Job #{spec.num}: {message}")
             return failed_result(spec, message, started)
+
+
+def _active_slurm_jobs(ids: Mapping[int, str], nums: set[int]) -> set[int]:
+    """Which of job numbers ``nums`` Slurm still has queued or running."""
+    from runlab.plugins.remote_status import slurm_states
+
+    wanted = {num: ids[num] for num in nums if num in ids}
+    states = slurm_states(list(wanted.values()))
+    active = {"PENDING", "RUNNING", "COMPLETING", "CONFIGURING", "REQUEUED", "SUSPENDED"}
+    return {num for num, job_id in wanted.items() if states.get(job_id) in active}
 
 
 class LocalLauncher(_SubmititLauncher):
