@@ -200,9 +200,10 @@ def test_a_resumed_sweep_replays_completed_trials_and_continues_the_count(tmp_pa
     # A trial that a kill interrupted: asked, attributes set, never told.
     space = {"+x": optuna.distributions.FloatDistribution(0, 4), "+y": optuna.distributions.FloatDistribution(-2, 0)}
     stale = first.study.ask(fixed_distributions=space)
-    stale.set_user_attr("runlab_sweep_dir", str(tmp_path / "sweep"))
-    stale.set_user_attr("runlab_job_num", 4)
-    stale.set_user_attr("runlab_overrides", [f"{k}={v}" for k, v in stale.params.items()])
+    overrides = [f"{k}={v}" for k, v in stale.params.items()]
+    entry = {"job": 4, "study": first.study.study_name, "trial": stale.number, "overrides": overrides}
+    with open(tmp_path / "sweep" / ".runlab" / "optuna_trials.jsonl", "a") as file:
+        file.write(json.dumps(entry) + "\n" + '{"job": 5, "stu')  # + a line cut short by the kill
 
     second = new_sweeper(7)
     outcome, ran = run_sweep(tmp_path, second, quadratic, ["+x=interval(0,4)", "+y=interval(-2,0)"])
@@ -216,6 +217,11 @@ def test_a_resumed_sweep_replays_completed_trials_and_continues_the_count(tmp_pa
     assert retry.params == stale.params
     assert retry.value == (stale.params["+x"] - 2) ** 2 + (stale.params["+y"] + 1) ** 2 + 1
     assert second.study.best_value <= best_before
+
+    third = new_sweeper(7)  # everything done: nothing runs, the retry is not added twice
+    outcome, ran = run_sweep(tmp_path, third, quadratic, ["+x=interval(0,4)", "+y=interval(-2,0)"])
+    assert ran == [] and len(outcome.results) == 7
+    assert len(third.study.trials) == 8
 
 
 def test_grid_sampler_partial_caps_n_trials(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

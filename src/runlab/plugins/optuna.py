@@ -6,7 +6,8 @@ launcher works and every trial is an ordinary run.  Options and console lines fo
 sweeper plugin (spec section 12.5); runlab adds:
 
 * **Resume by default.**  Without ``storage`` the study lives in ``<sweep_dir>/optuna.db`` (SQLite), not
-  in memory.  Each trial stores its job number and overrides; re-running the same sweep into the same
+  in memory.  ``<sweep_dir>/.runlab/optuna_trials.jsonl`` maps job numbers to trials and their
+  overrides; re-running the same sweep into the same
   directory (same ``hydra.sweep.dir``, or ``runlab resume SWEEP_DIR``) first *replays* the trials it
   already has -- the sweep loop finds their completion records and does not run them again -- marks
   the trials a kill interrupted as ``FAIL``, and then asks only for the trials still missing, so
@@ -44,9 +45,39 @@ JOURNAL_PREFIX = "journal:///"
 TRIAL_FILE = os.path.join(".runlab", "trial.json")
 """Per-trial record, relative to the trial's run dir."""
 
-_ATTR_SWEEP_DIR = "runlab_sweep_dir"
-_ATTR_JOB_NUM = "runlab_job_num"
-_ATTR_OVERRIDES = "runlab_overrides"
+TRIALS_FILE = os.path.join(".runlab", "optuna_trials.jsonl")
+"""Sweep-dir file mapping job numbers to trial numbers and overrides, appended when a batch is asked.
+
+Kept outside the study so that runlab adds no storage write per trial (each journal/database write is
+a locked, synced append -- as costly as the trial's own); a line cut short by a kill is ignored."""
+_RETRY_ATTR = "runlab_retry_of"
+
+
+def _read_trial_map(sweep_dir: str, study_name: str) -> dict[int, dict[str, Any]]:
+    """``job number -> {trial, overrides}`` of the jobs this sweep dir has asked ``study_name`` for
+    (the last line of a job wins: a retried trial replaces the one that failed)."""
+    path = os.path.join(sweep_dir, TRIALS_FILE)
+    mapping: dict[int, dict[str, Any]] = {}
+    try:
+        with open(path, encoding="utf-8") as file:
+            for line in file:
+                try:
+                    entry = json.loads(line)
+                    if entry["study"] == study_name:
+                        mapping[int(entry["job"])] = entry
+                except (ValueError, KeyError, TypeError):
+                    continue
+    except FileNotFoundError:
+        pass
+    return mapping
+
+
+def _append_trial_map(sweep_dir: str, entries: Sequence[dict[str, Any]]) -> None:
+    path = os.path.join(sweep_dir, TRIALS_FILE)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "a", encoding="utf-8") as file:
+        # The leading newline ends a line a kill may have cut short (blank lines are skipped).
+        file.write("\n" + "".join(json.dumps(entry) + "\n" for entry in entries))
 
 
 class TooManyFailedTrialsError(HydraException):
@@ -150,7 +181,7 @@ class OptunaSweeper:
         self.sweep_dir = ""
         self._config: Any = None
         self._extender: Callable[[Any, Any], Any] | None = None
-        self._replay: list[Any] = []
+        self._replay: list[tuple[Any, tuple[str, ...]]] = []
         self._to_go = 0
         self._next_job = 0
         self._asked: list[_AskedTrial] = []
@@ -239,7 +270,7 @@ class OptunaSweeper:
                 f"already exist, {self._to_go} to go"
             )
 
-    def _trials_to_replay(self) -> list[Any]:
+    def _trials_to_replay(self) -> list[tuple[Any, tuple[str, ...]]]:
         """This sweep dir's trials, by job number; those a kill interrupted are marked FAIL first.
 
         Replaying them keeps job numbers and run dirs aligned with trial numbers: the sweep loop skips
@@ -247,22 +278,24 @@ class OptunaSweeper:
         """
         import optuna
 
-        everything = self.study.get_trials(deepcopy=False)
-        mine = [t for t in everything if t.user_attrs.get(_ATTR_SWEEP_DIR) == self.sweep_dir]
         stale = (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)
+        mapping = _read_trial_map(self.sweep_dir, self.study.study_name)
+        by_number = {t.number: t for t in self.study.get_trials(deepcopy=False)}
+        mine = {int(e["trial"]) for e in mapping.values()}
         # In the sweep dir's own storage every trial is this sweep's, even one a kill caught before
-        # its attributes were written; in a shared storage others' running trials are left alone.
-        for trial in everything if self.storage is None else mine:
-            if trial.state in stale:
+        # it was written down; in a shared storage others' running trials are left alone.
+        for number, trial in by_number.items():
+            if trial.state in stale and (self.storage is None or number in mine):
                 self.study._storage.set_trial_state_values(
                     trial._trial_id, optuna.trial.TrialState.FAIL
                 )
-        by_job = {int(t.user_attrs[_ATTR_JOB_NUM]): t for t in mine}
         replay = []
-        for num in range(len(by_job)):
-            if num not in by_job:  # a gap: stop replaying, the rest are new trials
-                break
-            replay.append(self.study._storage.get_trial(by_job[num]._trial_id))
+        for num in range(len(mapping)):
+            entry = mapping.get(num)
+            if entry is None or int(entry["trial"]) not in by_number:
+                break  # a gap: the rest are new trials
+            trial = self.study._storage.get_trial(by_number[int(entry["trial"])]._trial_id)
+            replay.append((trial, tuple(entry["overrides"])))
         return replay
 
     # -- ask / tell ----------------------------------------------------------------------------
@@ -276,9 +309,7 @@ class OptunaSweeper:
         if self._replay:
             batch = self._replay[: self.n_jobs]
             self._replay = self._replay[self.n_jobs :]
-            self._asked = [
-                _AskedTrial(None, tuple(t.user_attrs.get(_ATTR_OVERRIDES, ())), replayed=t) for t in batch
-            ]
+            self._asked = [_AskedTrial(None, overrides, replayed=t) for t, overrides in batch]
             return [list(a.overrides) for a in self._asked]
         if self._to_go <= 0:
             if not self._finished:
@@ -288,6 +319,19 @@ class OptunaSweeper:
         size = min(self.n_jobs, self._to_go)
         self._to_go -= size
         self._asked = [self._ask_one() for _ in range(size)]
+        first = self._next_job - size
+        _append_trial_map(
+            self.sweep_dir,
+            [
+                {
+                    "job": first + i,
+                    "study": self.study.study_name,
+                    "trial": a.trial.number,
+                    "overrides": list(a.overrides),
+                }
+                for i, a in enumerate(self._asked)
+            ],
+        )
         return [list(a.overrides) for a in self._asked]
 
     def _ask_one(self) -> _AskedTrial:
@@ -305,9 +349,6 @@ class OptunaSweeper:
         overrides = tuple(f"{name}={value}" for name, value in trial.params.items()) + tuple(
             f"{name}={value}" for name, value in self.space.fixed.items()
         )
-        trial.set_user_attr(_ATTR_SWEEP_DIR, self.sweep_dir)
-        trial.set_user_attr(_ATTR_JOB_NUM, self._next_job)
-        trial.set_user_attr(_ATTR_OVERRIDES, list(overrides))
         self._next_job += 1
         return _AskedTrial(trial, overrides)
 
@@ -370,10 +411,15 @@ class OptunaSweeper:
             params=previous.params,
             distributions=previous.distributions,
             values=values,
-            user_attrs={**previous.user_attrs, "runlab_retry_of": previous.number},
+            user_attrs={**previous.user_attrs, _RETRY_ATTR: previous.number},
         )
         self.study.add_trial(trial)
         frozen = self.study.get_trials(deepcopy=False)[-1]
+        _append_trial_map(
+            self.sweep_dir,
+            [{"job": result.num, "study": self.study.study_name, "trial": frozen.number,
+              "overrides": list(asked.overrides)}],
+        )
         _write_trial_record(result.output_dir, self.study.study_name, frozen, None)
 
     # -- end -----------------------------------------------------------------------------------
@@ -429,7 +475,7 @@ def _write_trial_record(run_dir: str, study_name: str, trial: Any, error: str | 
         "values": trial.values,
         "value": trial.values[0] if trial.values and len(trial.values) == 1 else None,
         "fixed_params": {
-            k: v for k, v in trial.user_attrs.items() if not k.startswith("runlab_")
+            k: v for k, v in trial.user_attrs.items() if k != _RETRY_ATTR
         },
         "error": error,
     }
