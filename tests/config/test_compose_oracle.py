@@ -83,14 +83,15 @@ def outcomes(
     """Both sides run in parallel; hydra-core's answers are cached by fingerprint between runs."""
     scenarios = _scenario_file(tmp_path_factory.mktemp("compose_oracle"))
     key = f"runlab/compose_oracle/{_fingerprint(scenarios)}"
-    expected = pytestconfig.cache.get(key, None) if pytestconfig.cache is not None else None
+    cache = getattr(pytestconfig, "cache", None)  # absent with -p no:cacheprovider
+    expected = cache.get(key, None) if cache is not None else None
     oracle = None if expected is not None else _start(oracle_python(), "hydra", scenarios, oracle_env())
     env = {k: v for k, v in oracle_env().items() if not k.startswith("PYTHON")}
     actual = _finish(_start(sys.executable, "runlab", scenarios, env))
     if oracle is not None:
         expected = _finish(oracle)
-        if pytestconfig.cache is not None:
-            pytestconfig.cache.set(key, expected)
+        if cache is not None:
+            cache.set(key, expected)
     assert expected is not None
     return expected, actual
 
