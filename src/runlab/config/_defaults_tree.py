@@ -10,7 +10,7 @@ The mutable bookkeeping lives in :class:`_OverrideState`; tree values themselves
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from runlab.config._default_elements import (
@@ -21,8 +21,10 @@ from runlab.config._default_elements import (
     Placed,
     VirtualRoot,
 )
+from runlab.config._flatten import ensure_no_duplicates, flatten
 from runlab.config._loaded import EMPTY_PRIMARY, ConfigCache
-from runlab.config.defaults import DefaultsResult, DefaultsTreeNode, ResultDefault, TreeChild
+from runlab.config._override_state import OverrideState
+from runlab.config.defaults import DefaultsResult, DefaultsTreeNode, TreeChild
 from runlab.config.versions import base_at_least, deprecation_warning
 from runlab.errors import ConfigCompositionException, MissingConfigException
 
@@ -42,147 +44,6 @@ def search_path_lines(repository: ConfigRepository) -> str:
     return "Config search path:\n" + "\n".join(lines)
 
 
-@dataclass
-class _OverrideMeta:
-    external: bool
-    containing_config: str | None = None
-    used: bool = False
-
-
-@dataclass
-class _Deletion:
-    name: str | None
-    used: bool = False
-
-
-class _OverrideState:
-    """Group overrides, deletions and appends from the command line and ``override`` entries."""
-
-    def __init__(self, repository: ConfigRepository, overrides: Sequence[Override]) -> None:
-        self.choices: dict[str, str | tuple[str, ...] | None] = {}
-        self.meta: dict[str, _OverrideMeta] = {}
-        self.appends: list[GroupDefault] = []
-        self.config_overrides: list[Override] = []
-        self.deletions: dict[str, _Deletion] = {}
-        self.known_choices: dict[str, str | None] = {}
-        self.keys_per_group: dict[str, set[str]] = {}
-        for override in overrides:
-            if override.is_sweep_override():
-                continue
-            value = override.value()
-            if isinstance(value, dict) or not repository.group_exists(override.key_or_group):
-                self.config_overrides.append(override)
-            elif override.is_force_add():
-                raise ConfigCompositionException(
-                    f"force-add of config groups is not supported: '{override.input_line}'"
-                )
-            elif override.is_delete():
-                if value is not None and not isinstance(value, str):
-                    raise ValueError(
-                        f"Config group override deletion value must be a string : {override}"
-                    )
-                self.deletions[override.get_key_element()[1:]] = _Deletion(name=value)
-            elif not isinstance(value, (str, list)):
-                raise ValueError(
-                    "Config group override must be a string or a list. "
-                    f"Got {type(value).__name__}"
-                )
-            elif override.is_add():
-                self.appends.append(
-                    GroupDefault(
-                        group=override.key_or_group,
-                        value=tuple(value) if isinstance(value, list) else value,
-                        package=override.package,
-                        external_append=True,
-                    )
-                )
-            else:
-                key = override.get_key_element()
-                self.choices[key] = tuple(value) if isinstance(value, list) else value
-                self.meta[key] = _OverrideMeta(external=True)
-
-    # -- overrides -----------------------------------------------------------------------------
-    def add_override(self, containing_config: str, placed: Placed) -> None:
-        key = placed.override_key()
-        assert key is not None
-        if key not in self.choices:
-            assert isinstance(placed.element, GroupDefault)
-            self.choices[key] = placed.element.value
-            self.meta[key] = _OverrideMeta(external=False, containing_config=containing_config)
-
-    def apply_override(self, placed: Placed) -> Placed:
-        key = placed.override_key()
-        if key is None or key not in self.choices:
-            return placed
-        self.meta[key].used = True
-        element = placed.element
-        assert isinstance(element, GroupDefault)
-        return placed.with_element(replace(element, value=self.choices[key]))
-
-    def ensure_overrides_used(self) -> None:
-        for key, meta in self.meta.items():
-            if meta.used:
-                continue
-            candidates = sorted(self.keys_per_group.get(key.split("@")[0], set()))
-            if len(candidates) > 1:
-                message = (
-                    f"Could not override '{key}'.\n"
-                    f"Did you mean to override one of {', '.join(candidates)}?"
-                )
-            elif candidates:
-                message = f"Could not override '{key}'.\nDid you mean to override {candidates[0]}?"
-            else:
-                message = f"Could not override '{key}'. No match in the defaults list."
-            if meta.containing_config is not None:
-                message = f"In '{meta.containing_config}': {message}"
-            if meta.external:
-                message += f"\nTo append to your default list use +{key}={_show(self.choices[key])}"
-            raise ConfigCompositionException(message)
-
-    # -- deletions -----------------------------------------------------------------------------
-    def is_deleted(self, placed: Placed) -> bool:
-        key = placed.override_key()
-        if key is None or key not in self.deletions:
-            return False
-        deletion = self.deletions[key]
-        return deletion.name is None or deletion.name == placed.name
-
-    def mark_deleted(self, placed: Placed) -> Placed:
-        key = placed.override_key()
-        assert key is not None
-        self.deletions[key].used = True
-        return placed.mark_deleted()
-
-    def ensure_deletions_used(self) -> None:
-        for key, deletion in self.deletions.items():
-            if not deletion.used:
-                shown = key if deletion.name is None else f"{key}={deletion.name}"
-                raise ConfigCompositionException(
-                    f"Could not delete '{shown}'. No match in the defaults list"
-                )
-
-    # -- choices -------------------------------------------------------------------------------
-    def record_choice(self, placed: Placed) -> None:
-        key = placed.override_key()
-        if key is None:
-            return
-        name = placed.name
-        if key not in self.known_choices:
-            self.known_choices[key] = name
-        elif self.known_choices[key] != name:
-            previous = self.known_choices[key]
-            raise ConfigCompositionException(
-                f"Multiple values for {key}. To override a value use 'override {key}: {previous}'"
-            )
-        self.keys_per_group.setdefault(placed.group_path(), set()).add(key)
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, tuple):
-        return str(list(value))
-    return str(value)
-
-
 class DefaultsBuilder:
     """Expands a primary config into the defaults tree and final list (one use per composition)."""
 
@@ -199,7 +60,7 @@ class DefaultsBuilder:
         self.loader = loader or ConfigCache(repository, version_base)
         self.skip_missing = skip_missing
         self.version_base = version_base
-        self.state = _OverrideState(repository, overrides)
+        self.state = OverrideState(repository, overrides)
         self._chain: list[str] = []
 
     # -- entry point ---------------------------------------------------------------------------
@@ -231,8 +92,8 @@ class DefaultsBuilder:
                 if isinstance(expanded, DefaultsTreeNode)
                 else DefaultsTreeNode(node=expanded)
             )
-        defaults = _flatten(tree)
-        _ensure_no_duplicates(defaults)
+        defaults = flatten(tree)
+        ensure_no_duplicates(defaults)
         self.state.ensure_overrides_used()
         self.state.ensure_deletions_used()
         return DefaultsResult(
@@ -553,76 +414,3 @@ def _find_all(text: str, needle: str) -> list[int]:
         found.append(start)
         start = text.find(needle, start + 1)
     return found
-
-
-def _result(node: Placed, tree: DefaultsTreeNode | None, grandparent: DefaultsTreeNode | None) -> ResultDefault | None:
-    if node.deleted or node.is_missing or node.name is None:
-        return None
-    if node.is_self:
-        assert tree is not None and isinstance(tree.node, Placed)
-        owner = tree.node
-        parent_node = grandparent.node if grandparent is not None else None
-        result = ResultDefault(
-            config_path=owner.config_path(),
-            parent=_path_of(parent_node),
-            package=owner.final_package(),
-            is_self=True,
-            primary=owner.primary,
-            override_key=owner.override_key(),
-        )
-    else:
-        result = ResultDefault(
-            config_path=node.config_path(),
-            parent=_path_of(tree.node) if tree is not None else None,
-            package=node.final_package(),
-            primary=node.primary,
-            override_key=node.override_key(),
-        )
-    if result.config_path == EMPTY_PRIMARY:
-        return None
-    return result
-
-
-def _path_of(node: Placed | VirtualRoot | None) -> str | None:
-    if node is None:
-        return None
-    if isinstance(node, VirtualRoot):
-        return node.config_path
-    return node.config_path()
-
-
-def _flatten(tree: DefaultsTreeNode) -> list[ResultDefault]:
-    """Depth-first walk: a node with children contributes only through its ``_self_`` entry."""
-    output: list[ResultDefault] = []
-
-    def visit(node: Placed | VirtualRoot, tree_node: DefaultsTreeNode | None, parent: DefaultsTreeNode | None) -> None:
-        if isinstance(node, VirtualRoot):
-            return
-        result = _result(node, tree_node, parent)
-        if result is not None:
-            output.append(result)
-
-    def walk(current: DefaultsTreeNode, parent: DefaultsTreeNode | None) -> None:
-        if not current.children:
-            visit(current.node, parent, None)
-            return
-        for child in current.children:
-            if isinstance(child, DefaultsTreeNode):
-                walk(child, current)
-            else:
-                visit(child, current, parent)
-
-    walk(tree, None)
-    return output
-
-
-def _ensure_no_duplicates(defaults: list[ResultDefault]) -> None:
-    seen: set[str] = set()
-    for item in defaults:
-        if item.is_self or item.override_key is None:
-            continue
-        if item.override_key in seen:
-            raise ConfigCompositionException(
-                f"{item.override_key} appears more than once in the final defaults list"
-            )
-        seen.add(item.override_key)
