@@ -9,6 +9,7 @@ runlab against (hydra-core pins omegaconf < 2.4, so it lives in its own environm
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -56,9 +57,23 @@ def ensure_oracle_env() -> Path:
     return _ensure_env(ORACLE, ORACLE_PACKAGES, "oracle-1")
 
 
+def ensure_chromium() -> None:
+    """The dashboard's browser tests drive Debian's chromium package (never a downloaded build)."""
+    if shutil.which("chromium") or os.environ.get("RUNLAB_CHROMIUM"):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        _run("apt-get", "update", "-qq", env=env)
+        _run("apt-get", "install", "-y", "-qq", "chromium", env=env)
+        return
+    print("warning: chromium is not installed; the dashboard's browser tests will fail "
+          "(install Debian's `chromium` package or set RUNLAB_CHROMIUM)", file=sys.stderr)
+
+
 def task_test(extra: list[str]) -> int:
     python = ensure_dev_env()
     oracle = ensure_oracle_env()
+    ensure_chromium()
     env = {**os.environ, "RUNLAB_ORACLE_PYTHON": str(oracle)}
     _run(python, "-m", "ruff", "check", "src", "tests", "benchmarks")
     return subprocess.run(
