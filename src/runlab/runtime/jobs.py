@@ -83,7 +83,7 @@ def hydra_yaml(config: DictConfig) -> str:
         return OmegaConf.to_yaml(OmegaConf.masked_copy(config, "hydra"))
 
 
-def _write_snapshot(config: DictConfig, task_cfg: DictConfig, output_dir: str) -> None:
+def _write_snapshot(config: DictConfig, config_yaml: str, output_dir: str) -> None:
     from omegaconf import OmegaConf
 
     from runlab.runtime.outputs import snapshot_paths
@@ -94,7 +94,7 @@ def _write_snapshot(config: DictConfig, task_cfg: DictConfig, output_dir: str) -
     paths = snapshot_paths(output_dir, subdir)
     os.makedirs(paths.directory, exist_ok=True)
     for path, text in (
-        (paths.config, OmegaConf.to_yaml(task_cfg)),
+        (paths.config, config_yaml),
         (paths.hydra, hydra_yaml(config)),
         (paths.overrides, OmegaConf.to_yaml(config.hydra.overrides.task)),
     ):
@@ -174,7 +174,8 @@ def execute_job(
         if configure_logging:
             logs.configure_log(config.hydra.job_logging, config.hydra.verbose)
         json_handler = logs.attach_json_log(output_dir)
-        _write_snapshot(config, task_cfg, output_dir)
+        config_yaml = OmegaConf.to_yaml(task_cfg)
+        _write_snapshot(config, config_yaml, output_dir)
 
         if callbacks is None:
             callbacks = load_callbacks(config)
@@ -183,7 +184,11 @@ def execute_job(
         with env_override({str(name): value for name, value in env_set.items()}):
             callbacks.on_job_start(config=config, task_function=task_function)
             record = recording.start_recording(
-                config=config, output_dir=output_dir, overrides=tuple(overrides)
+                config=config,
+                task_config=task_cfg,
+                config_yaml=config_yaml,
+                output_dir=output_dir,
+                overrides=tuple(overrides),
             )
             try:
                 job_return.return_value = _call_task(task_function, task_cfg)

@@ -29,8 +29,20 @@ def index_path_for(config: Any) -> str:
     return os.path.join(launch_dir, ".runlab", "index.db")
 
 
-def start_recording(*, config: Any, output_dir: str, overrides: tuple[str, ...]) -> Any:
-    """Begin the run record of one job; returns the recorder passed back to ``finish_recording``."""
+def start_recording(
+    *,
+    config: Any,
+    task_config: Any,
+    config_yaml: str,
+    output_dir: str,
+    overrides: tuple[str, ...],
+) -> Any:
+    """Begin the run record of one job; returns the recorder passed back to ``finish_recording``.
+
+    ``task_config``/``config_yaml`` are the job's config without ``hydra`` and its YAML, which the
+    job already made for ``.hydra/config.yaml``: the record reuses them instead of converting the
+    whole config (the ``hydra`` node is most of it) again on every job of a sweep.
+    """
     from omegaconf import OmegaConf
 
     from runlab.tracking.recorder import RunRecorder
@@ -38,9 +50,8 @@ def start_recording(*, config: Any, output_dir: str, overrides: tuple[str, ...])
     hydra = config.hydra
     mode = OmegaConf.select(config, "hydra.mode")
     in_sweep = str(getattr(mode, "name", mode)) == "MULTIRUN"
-    config_yaml = OmegaConf.to_yaml(_task_config(config, resolve=False))
     try:
-        resolved_yaml: str | None = OmegaConf.to_yaml(_task_config(config, resolve=True))
+        resolved_yaml: str | None = OmegaConf.to_yaml(task_config, resolve=True)
     except Exception:  # noqa: BLE001 - an unresolvable config is recorded unresolved only
         resolved_yaml = None
     choices_node = OmegaConf.select(config, "hydra.runtime.choices")
@@ -57,16 +68,6 @@ def start_recording(*, config: Any, output_dir: str, overrides: tuple[str, ...])
         app_dir=str(OmegaConf.select(config, "hydra.runtime.cwd", default=os.getcwd())),
         index_path=index_path_for(config),
     )
-
-
-def _task_config(config: Any, *, resolve: bool) -> dict[str, Any]:
-    """The job's config without its ``hydra`` node, as plain containers (for the record's YAML)."""
-    from omegaconf import OmegaConf
-
-    container = OmegaConf.to_container(config, resolve=resolve)
-    assert isinstance(container, dict)
-    container.pop("hydra", None)
-    return container
 
 
 def finish_recording(
