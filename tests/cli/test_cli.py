@@ -247,3 +247,14 @@ def test_the_dashboard_command_is_registered_and_dispatched(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _out, err = _run(capsys, "--index", str(tmp_path / "none.db"), "ui")
     assert code == 3 and "runlab index" in err
+
+
+def test_the_script_exits_with_the_command_code(lab: Lab) -> None:
+    script = Path(sys.executable).parent / "runlab"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "runlab.cli"]
+    found = subprocess.run([*command, "--index", str(lab.index), "runs", "--status", "failed",
+                            "--json"], capture_output=True, text=True, check=False)
+    assert found.returncode == 0 and len(json.loads(found.stdout)) == 1
+    empty = subprocess.run([*command, "--index", str(lab.index), "runs", "--where", "db=none"],
+                           capture_output=True, text=True, check=False)
+    assert empty.returncode == 1
