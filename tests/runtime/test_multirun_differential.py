@@ -68,7 +68,6 @@ class Case:
 
 # compose_sweep_job reads the master's hydra overrides by iterating the ListConfig, which resolves
 # `hydra.sweep.subdir=${hydra.job.override_dirname}` before re-parsing it (needs to_container).
-_SUBDIR_BUG = "compose_sweep_job resolves interpolations in the master's hydra overrides"
 
 
 CASES = [
@@ -121,7 +120,6 @@ CASES = [
     Case(
         "subdir_override_dirname",
         ("hydra.sweep.subdir=${hydra.job.override_dirname}", "a=1,2", "b=x,y"),
-        known_bug=_SUBDIR_BUG,
     ),
     Case(
         "subdir_collision",
@@ -131,7 +129,6 @@ CASES = [
             "a=1,2",
             "b=z",
         ),
-        known_bug=_SUBDIR_BUG,
     ),
     Case("group_value_after_group", ("db=mysql,postgresql", "db.port=1,2")),
     Case("failing_job", ("a=1,2,3", "+fail=true")),

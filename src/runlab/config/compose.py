@@ -111,7 +111,9 @@ def compose_sweep_job(
     session = master.session
     if session is None:
         raise ValueError("compose_sweep_job() needs a Composed returned by compose_config()")
-    hydra_overrides = [str(x) for x in master.config.hydra.overrides.hydra]
+    # Raw strings: iterating the ListConfig would resolve ``${hydra.job.override_dirname}`` & co.
+    raw = OmegaConf.to_container(master.config.hydra.overrides.hydra, resolve=False)
+    hydra_overrides = [str(x) for x in raw] if isinstance(raw, list) else []
     job = _compose(
         base_search_path=session.base_search_path,
         config_name=session.config_name,
