@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from subprocess import CompletedProcess
 
@@ -182,6 +182,17 @@ def observe_both(
 
 
 # ---------------------------------------------------------------------------------------------------- compare
+
+
+def without_hydra_keys(obs: Observation, names: tuple[str, ...]) -> Observation:
+    """The observation with the ``hydra.<name>`` blocks cut out (to look past one known difference)."""
+    if not names:
+        return obs
+    return replace(
+        obs,
+        stdout=drop_hydra_blocks(obs.stdout, names, None),
+        contents={k: drop_hydra_blocks(v, names, None) for k, v in obs.contents.items()},
+    )
 
 
 def _without_hydra_lines(text: str) -> str:

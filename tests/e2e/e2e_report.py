@@ -14,24 +14,19 @@ import argparse
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from e2e_harness import Observation, Scenario, check_facts, compare, drop_hydra_blocks, observe_both
+from e2e_harness import (
+    Observation,
+    Scenario,
+    check_facts,
+    compare,
+    observe_both,
+    without_hydra_keys,
+)
 from e2e_scenarios import SCENARIOS
-
-
-def _without(obs: Observation, names: tuple[str, ...]) -> Observation:
-    """The observation with the ``hydra.<name>`` blocks cut out (to look past a known difference)."""
-    if not names:
-        return obs
-    return replace(
-        obs,
-        stdout=drop_hydra_blocks(obs.stdout, names, None),
-        contents={k: drop_hydra_blocks(v, names, None) for k, v in obs.contents.items()},
-    )
 
 
 def _run(
@@ -39,8 +34,8 @@ def _run(
 ) -> tuple[Scenario, Observation, list[str]]:
     with tempfile.TemporaryDirectory(prefix=f"e2e-{scenario.name}-") as tmp:
         oracle, mine = observe_both(scenario, Path(tmp), runlab=not oracle_only)
-    oracle = _without(oracle, ignore)
-    mine = _without(mine, ignore) if mine is not None else None
+    oracle = without_hydra_keys(oracle, ignore)
+    mine = without_hydra_keys(mine, ignore) if mine is not None else None
     problems = [f"oracle: {p}" for p in check_facts(scenario, oracle)]
     if mine is not None:
         problems += compare(scenario, oracle, mine)
