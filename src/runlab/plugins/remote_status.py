@@ -42,30 +42,33 @@ def _read_json(path: str) -> dict[str, Any] | None:
 
 
 def slurm_states(job_ids: Sequence[str]) -> dict[str, str]:
-    """Slurm's state of each job id (``sacct``, else ``squeue``); empty when Slurm is not here."""
+    """Slurm's state of each job id; empty when Slurm is not here.
+
+    ``sacct`` knows ended jobs (with accounting), ``squeue -r`` the queued and running ones -- one
+    line per array task, including tasks not started yet, which ``sacct`` may not list so soon after
+    submission.  The live view wins.
+    """
     if not job_ids:
         return {}
     ids = ",".join(sorted({str(j) for j in job_ids}))
-    commands = []
-    if shutil.which("sacct"):
-        commands.append(["sacct", "-n", "-P", "-X", "-o", "JobID,State", "-j", ids])
-    if shutil.which("squeue"):
-        commands.append(["squeue", "-h", "-o", "%i|%T", "-j", ids])
-    for command in commands:
+    states: dict[str, str] = {}
+    for command in (
+        ["sacct", "-n", "-P", "-X", "-o", "JobID,State", "-j", ids],
+        ["squeue", "-r", "-h", "-o", "%i|%T", "-j", ids],
+    ):
+        if shutil.which(command[0]) is None:
+            continue
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
         except (OSError, subprocess.TimeoutExpired):
             continue
         if done.returncode != 0:
             continue
-        states: dict[str, str] = {}
         for line in done.stdout.splitlines():
             job_id, _, state = line.strip().partition("|")
             if job_id and state:
                 states[job_id] = state.split()[0].upper()
-        if states:
-            return states
-    return {}
+    return states
 
 
 def _run_state(output_dir: str) -> tuple[str | None, str | None]:
