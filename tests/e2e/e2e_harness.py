@@ -92,6 +92,8 @@ _REPLACEMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(runtime:\n\s+version: )\S+"), r"\1<VERSION>"),
     (re.compile(r"\b(Hydra|runlab) \d+\.\d+\.\d+\S*"), "<NAME VERSION>"),
     (re.compile(r"^\S+\.py:\d+: (\w*Warning): ", re.MULTILINE), r"<SOURCE>: \1: "),
+    # runlab's own end-of-sweep summary (tracker output under its own prefix, never Hydra text)
+    (re.compile(r"^\[runlab\] .*\n?", re.MULTILINE), ""),
     # --info tables pad their columns to the longest cell, which contains a path or the builtin source name
     (re.compile(r" {2,}\|"), " |"),
     (re.compile(r"^-{5,}$", re.MULTILINE), "-----"),

@@ -136,6 +136,7 @@ COMPARED: frozenset[str] = frozenset(
         "mr_params_in_config",
         "mr_quoted_values",
         "mr_range",
+        "mr_subdir_override_dirname",
         "mr_sweep_dir",
         "mr_two_axes",
         "noconf_add",

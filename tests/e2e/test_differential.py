@@ -16,6 +16,8 @@ Normalised before comparing -- the ONLY things allowed to differ:
 * the prose of the ``hydra.help`` / ``hydra.hydra_help`` nodes (runlab words its help itself);
 * the ``<file>:<line>:`` prefix of a warning line (the line that warns lives in a different module);
 * the padding of ``--info`` table columns (their width follows the longest path / source name);
+* lines starting with ``[runlab] `` (the tracker's end-of-sweep summary: runlab's addition, under its own
+  prefix; off with ``RUNLAB_SUMMARY=0`` / ``hydra.sweeper.summary=false``);
 * files under ``.runlab/`` (runlab's run records: an addition, not a difference) and ``__pycache__``.
 
 Per scenario, ``stdout``/``stderr`` may be compared by key phrases only (``keywords``) where the wording is

@@ -26,6 +26,11 @@ def test_normalize_rewrites_paths_times_and_builtin_names(tmp_path: Path) -> Non
     )
 
 
+def test_normalize_drops_runlab_summary_lines_only(tmp_path: Path) -> None:
+    text = "job ok\n[runlab] sweep x: 2 runs (2 completed)\n[runlab] details: runlab compare x\n"
+    assert normalize(text, tmp_path) == "job ok\n"
+
+
 def test_normalize_keeps_user_values(tmp_path: Path) -> None:
     text = "db:\n  driver: mysql\n  version: 1.3.8\nhelp:\n  mine: 1\n"
     assert normalize(text, tmp_path) == text
