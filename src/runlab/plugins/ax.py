@@ -144,6 +144,7 @@ class AxSweeper:
         objective_key: str | None = None,
         fail_fast: bool = False,
         resume: bool = True,
+        summary: bool = True,
     ) -> None:
         config = dict(ax_config or {})
         self.max_trials = int(config.get("max_trials", 10))
@@ -160,6 +161,7 @@ class AxSweeper:
         self.objective_key = objective_key
         self.fail_fast = bool(fail_fast)
         self.resume = bool(resume)
+        self.summary = bool(summary)  # fail_fast/resume/summary: runlab's loop keys, read by the runtime
         self.objective_name = str(self.experiment.get("objective_name") or "objective")
         self.minimize = bool(self.experiment.get("minimize", True))
         self.ax_client: Any = None

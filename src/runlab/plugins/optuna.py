@@ -149,6 +149,7 @@ class OptunaSweeper:
         objective_key: str | Sequence[str] | None = None,
         fail_fast: bool = False,
         resume: bool = True,
+        summary: bool = True,
     ) -> None:
         if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0:
             raise HydraException(f"hydra.sweeper.n_trials must be a non-negative integer, got {n_trials!r}")
@@ -176,6 +177,7 @@ class OptunaSweeper:
         self.objective_key = objective_key
         self.fail_fast = bool(fail_fast)
         self.resume = bool(resume)
+        self.summary = bool(summary)  # fail_fast/resume/summary: runlab's loop keys, read by the runtime
         self.study: Any = None
         self.space = SearchSpace({}, {})
         self.sweep_dir = ""
