@@ -79,3 +79,12 @@ def test_a_sweep_records_each_job_with_its_number_and_failures(tmp_path: Path) -
     with sqlite3.connect(tmp_path / ".runlab" / "index.db") as db:
         count = db.execute("select count(*) from runs").fetchone()[0]
     assert count == 4
+    # The compare table of the sweep closes the multirun's output, failed jobs listed.
+    assert "[runlab] sweep" in result.stdout and "4 runs (2 completed, 2 failed)" in result.stdout
+    assert "asked to fail" in result.stdout
+
+
+def test_the_sweep_summary_can_be_turned_off_in_config(tmp_path: Path) -> None:
+    result = _run(tmp_path, "-m", "lr=0.1,0.2", "hydra.sweep.dir=sweep", "++hydra.sweeper.summary=false")
+    assert result.returncode == 0, result.stderr
+    assert "[runlab]" not in result.stdout

@@ -182,9 +182,10 @@ def _sweep_runs(args: argparse.Namespace, target: str | None, default_status: li
     """The runs a command works on: a sweep directory is read directly (the directories are the
     truth, no index needed); anything else goes through the index."""
     if target and os.path.isdir(target):
-        return select(_directory_loader(target), where=args.where,
-                      status=args.status or default_status, since=args.since,
-                      sweep_ids=["(directory)"])
+        # ``report`` has no filter options: its namespace lacks them.
+        return select(_directory_loader(target), where=getattr(args, "where", []),
+                      status=getattr(args, "status", None) or default_status,
+                      since=getattr(args, "since", None), sweep_ids=["(directory)"])
     with _open_index(args) as index:
         return _select(index, args, sweep=target or args.sweep, default_status=default_status,
                        with_overrides=with_overrides)

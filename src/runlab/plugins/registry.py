@@ -152,10 +152,15 @@ def create_launcher(node: Any) -> Any:
     return _instantiate(cls, "launcher", target, options)
 
 
+RUNTIME_SWEEPER_KEYS = frozenset({"fail_fast", "resume", "summary"})
+"""runlab's own keys under ``hydra.sweeper``: the sweep loop reads them, no sweeper class takes them."""
+
+
 def create_sweeper(node: Any) -> Any:
     """Build the sweeper ``hydra.sweeper`` selects (Hydra: "Hydra sweeper is not configured")."""
     if node is None:
         raise RuntimeError("Hydra sweeper is not configured")
     target, options = _options(node)
+    options = {key: value for key, value in options.items() if key not in RUNTIME_SWEEPER_KEYS}
     cls = load_plugin_class("sweeper", target)
     return _instantiate(cls, "sweeper", target, options)

@@ -183,10 +183,23 @@ def run_app_sweep(app: Any) -> int:
     progress = SweepProgress(parallelism=int(getattr(launcher, "n_jobs", 1) or 1))
     outcome = drive_sweep(setup, sweeper, launcher, runner, fail_fast=fail_fast, progress=progress)
     callbacks.on_multirun_end(config=config, config_name=config_name, results=list(outcome.results))
+    if _summary_enabled(config):
+        from runlab.tracking.summary import print_sweep_summary
+
+        print_sweep_summary(sweep_dir, sys.stdout)
     if outcome.failed:
         report_failures(outcome, sweep_dir)
         return 1
     return 0
+
+
+def _summary_enabled(config: Any) -> bool:
+    """The compare table after a sweep: on unless ``hydra.sweeper.summary=false`` or ``RUNLAB_SUMMARY=0``."""
+    from omegaconf import OmegaConf
+
+    if os.environ.get("RUNLAB_SUMMARY", "1").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    return bool(OmegaConf.select(config, "hydra.sweeper.summary", default=True))
 
 
 def resume_from_plan(path: str) -> int:
