@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -156,3 +157,39 @@ def test_a_study_killed_mid_sweep_resumes_and_keeps_counting(tmp_path: Path) -> 
     )
     completed = [t for t in study.trials if t.state.name == "COMPLETE"]
     assert len(completed) == 5 and not [t for t in study.trials if t.state.name == "RUNNING"]
+
+
+MULTI_APP = """
+import runlab as hydra
+
+@hydra.main(version_base=None, config_path=None, config_name=None)
+def main(cfg) -> tuple[float, float]:
+    return cfg.x ** 2, (cfg.x - 2) ** 2
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_nsga2_from_the_config_groups_writes_the_pareto_front(tmp_path: Path) -> None:
+    app = tmp_path / "multi.py"
+    app.write_text(MULTI_APP)
+    proc = subprocess.run(
+        [sys.executable, str(app), "-m", "hydra/sweeper=optuna", "hydra/sweeper/sampler=nsgaii",
+         "hydra.sweeper.sampler.seed=0", "hydra.sweeper.sampler.population_size=4",
+         "hydra.sweeper.direction=[minimize,minimize]", "hydra.sweeper.n_trials=8", "hydra.sweeper.n_jobs=4",
+         "hydra.sweep.dir=sw", "+x=interval(-3,3)"],
+        check=False, cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=240,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "[HYDRA] Sampler: NSGAIISampler" in proc.stdout
+    assert "[HYDRA] Directions: ['minimize', 'minimize']" in proc.stdout
+    count = int(re.search(r"Number of Pareto solutions: (\d+)", proc.stdout).group(1))  # type: ignore[union-attr]
+    assert count >= 1 and proc.stdout.count("    Values: [") == count
+    from omegaconf import OmegaConf
+
+    results = OmegaConf.load(tmp_path / "sw" / "optimization_results.yaml")
+    assert results.name == "optuna" and len(results.solutions) == count
+    values = [tuple(s["values"]) for s in results.solutions]
+    for a in values:  # no solution dominates another
+        assert not any(b[0] < a[0] and b[1] < a[1] for b in values)

@@ -309,8 +309,8 @@ class OptunaSweeper:
 
     def ask(self) -> list[list[str]] | None:
         if self._replay:
-            batch = self._replay[: self.n_jobs]
-            self._replay = self._replay[self.n_jobs :]
+            # One batch: the loop skips the completed jobs and says so once, not once per batch.
+            batch, self._replay = self._replay, []
             self._asked = [_AskedTrial(None, overrides, replayed=t) for t, overrides in batch]
             return [list(a.overrides) for a in self._asked]
         if self._to_go <= 0:
