@@ -88,3 +88,24 @@ def test_the_sweep_summary_can_be_turned_off_in_config(tmp_path: Path) -> None:
     result = _run(tmp_path, "-m", "lr=0.1,0.2", "hydra.sweep.dir=sweep", "++hydra.sweeper.summary=false")
     assert result.returncode == 0, result.stderr
     assert "[runlab]" not in result.stdout
+
+
+def test_runlab_resume_finishes_an_interrupted_sweep(tmp_path: Path) -> None:
+    first = _run(tmp_path, "-m", "lr=0.1,0.2,0.3", "hydra.sweep.dir=sweep")
+    assert first.returncode == 0, first.stderr
+    # Forget job 1 as if the sweep had been killed while it ran.
+    (tmp_path / "sweep" / ".runlab" / "jobs" / "1.json").unlink()
+    untouched = (tmp_path / "sweep" / "0" / ".runlab" / "run.json").stat().st_mtime_ns
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_"))}
+    resumed = subprocess.run([sys.executable, "-m", "runlab.cli", "resume", str(tmp_path / "sweep")],
+                             cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "#1 : lr=0.2" in resumed.stdout and "#0 :" not in resumed.stdout
+    assert (tmp_path / "sweep" / "0" / ".runlab" / "run.json").stat().st_mtime_ns == untouched
+
+
+def test_runlab_resume_of_a_missing_directory_is_a_short_error(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "runlab.cli", "resume", str(tmp_path / "nope")],
+                            capture_output=True, text=True)
+    assert result.returncode == 3
+    assert "is not a directory" in result.stderr and "Traceback" not in result.stderr

@@ -144,6 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
                        "when silent this long (e.g. 6h)")
     _add_output(index, csv=False)
 
+    resume = sub.add_parser(
+        "resume", help="finish an interrupted multirun in place",
+        description="Re-run the command that started SWEEP_DIR's multirun: only the jobs without a "
+        "completed record run, with the same numbers and directories; completed jobs are left "
+        "untouched.", epilog=_EPILOG)
+    resume.add_argument("sweep_dir", metavar="SWEEP_DIR", help="the sweep directory "
+                        "(hydra.sweep.dir of the multirun)")
+
     try:  # the dashboard registers itself (argparse only; its server loads when it runs)
         from runlab.web.cli import add_ui_command
     except ImportError:

@@ -365,9 +365,18 @@ def cmd_index(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_resume(args: argparse.Namespace) -> int:
+    """``runlab resume SWEEP_DIR``: the sweep's own command, resumed; its exit status is ours."""
+    from runlab.runtime.multirun import resume_sweep
+
+    if not os.path.isdir(args.sweep_dir):
+        raise CommandError(f"runlab resume: '{args.sweep_dir}' is not a directory", EXIT_NO_DATA)
+    return resume_sweep(args.sweep_dir)
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "runs": cmd_runs, "show": cmd_show, "compare": cmd_compare, "diff": cmd_diff,
-    "plot": cmd_plot, "report": cmd_report, "index": cmd_index,
+    "plot": cmd_plot, "report": cmd_report, "index": cmd_index, "resume": cmd_resume,
 }
 
 
