@@ -48,7 +48,7 @@ def _value(text: str) -> Any:
 
 
 def run_sweep(
-    tmp_path: Path, sweeper: OptunaSweeper, task: Task, overrides: Sequence[str] = ()
+    tmp_path: Path, sweeper: OptunaSweeper, task: Task, overrides: Sequence[str] = (), *, fail_fast: bool = False
 ) -> tuple[SweepOutcome, list[int]]:
     """Run ``sweeper`` over ``task`` in ``tmp_path/sweep``; returns the outcome and the jobs that ran."""
     sweep_dir = tmp_path / "sweep"
@@ -75,7 +75,7 @@ def run_sweep(
             value, status, error, trace = None, FAILED, repr(exc), traceback.format_exc()
         return JobResult(spec.num, status, value, error, trace, spec.output_dir, started, time.time(), spec.overrides)
 
-    outcome = drive_sweep(setup, sweeper, BasicLauncher(), run)
+    outcome = drive_sweep(setup, sweeper, BasicLauncher(), run, fail_fast=fail_fast)
     return outcome, ran
 
 
@@ -301,3 +301,13 @@ def test_explicit_storage_and_params_from_config(tmp_path: Path) -> None:
 def test_bad_options_name_the_key(options: dict[str, Any], message: str) -> None:
     with pytest.raises(HydraException, match=message):
         OptunaSweeper(**options)
+
+
+def test_trials_a_fail_fast_stop_never_ran_are_failed_not_left_running(tmp_path: Path) -> None:
+    def task(cfg: DictConfig) -> float:
+        raise RuntimeError("first job fails")
+
+    sweeper = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=0), n_trials=6, n_jobs=3, max_failure_rate=1.0)
+    outcome, ran = run_sweep(tmp_path, sweeper, task, ["+x=interval(0,1)"], fail_fast=True)
+    assert ran == [0] and outcome.stopped_early
+    assert [t.state.name for t in sweeper.study.trials] == ["FAIL", "FAIL", "FAIL"]

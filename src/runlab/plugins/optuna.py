@@ -5,10 +5,10 @@ process, a process pool, a cluster) and recording each trial as a run is the run
 launcher works and every trial is an ordinary run.  Options and console lines follow Hydra's Optuna
 sweeper plugin (spec section 12.5); runlab adds:
 
-* **Resume by default.**  Without ``storage`` the study lives in ``<sweep_dir>/optuna.db`` (SQLite), not
-  in memory.  ``<sweep_dir>/.runlab/optuna_trials.jsonl`` maps job numbers to trials and their
-  overrides; re-running the same sweep into the same
-  directory (same ``hydra.sweep.dir``, or ``runlab resume SWEEP_DIR``) first *replays* the trials it
+* **Resume by default.**  Without ``storage`` the study lives in ``<sweep_dir>/optuna.journal`` (an
+  Optuna journal file), not in memory, and ``<sweep_dir>/.runlab/optuna_trials.jsonl`` maps job numbers
+  to trials and their overrides.  Re-running the same sweep into the same directory (same
+  ``hydra.sweep.dir``, or ``runlab resume SWEEP_DIR``) first *replays* the trials it
   already has -- the sweep loop finds their completion records and does not run them again -- marks
   the trials a kill interrupted as ``FAIL``, and then asks only for the trials still missing, so
   ``n_trials`` counts the whole sweep and the best value carries on.
@@ -126,6 +126,7 @@ def objective_values(return_value: Any, n_objectives: int, key: str | Sequence[s
 class _AskedTrial:
     """A trial handed to the sweep loop: the Optuna trial (None when replayed) and its overrides."""
 
+    num: int
     trial: Any
     overrides: tuple[str, ...]
     replayed: Any = None  # the FrozenTrial a resumed sweep already has for this job
@@ -311,7 +312,9 @@ class OptunaSweeper:
         if self._replay:
             # One batch: the loop skips the completed jobs and says so once, not once per batch.
             batch, self._replay = self._replay, []
-            self._asked = [_AskedTrial(None, overrides, replayed=t) for t, overrides in batch]
+            self._asked = [
+                _AskedTrial(num, None, overrides, replayed=t) for num, (t, overrides) in enumerate(batch)
+            ]
             return [list(a.overrides) for a in self._asked]
         if self._to_go <= 0:
             if not self._finished:
@@ -321,17 +324,16 @@ class OptunaSweeper:
         size = min(self.n_jobs, self._to_go)
         self._to_go -= size
         self._asked = [self._ask_one() for _ in range(size)]
-        first = self._next_job - size
         _append_trial_map(
             self.sweep_dir,
             [
                 {
-                    "job": first + i,
+                    "job": a.num,
                     "study": self.study.study_name,
                     "trial": a.trial.number,
                     "overrides": list(a.overrides),
                 }
-                for i, a in enumerate(self._asked)
+                for a in self._asked
             ],
         )
         return [list(a.overrides) for a in self._asked]
@@ -352,13 +354,19 @@ class OptunaSweeper:
             f"{name}={value}" for name, value in self.space.fixed.items()
         )
         self._next_job += 1
-        return _AskedTrial(trial, overrides)
+        return _AskedTrial(self._next_job - 1, trial, overrides)
 
     def tell(self, results: Sequence[JobResult]) -> None:
         import optuna
 
         failures: list[str] = []
-        for asked, result in zip(self._asked, results, strict=False):
+        by_num = {result.num: result for result in results}
+        for asked in self._asked:
+            result = by_num.get(asked.num)
+            if result is None:  # the loop stopped before running it (fail_fast)
+                if asked.trial is not None:
+                    self._tell_study(asked.trial, None, optuna.trial.TrialState.FAIL)
+                continue
             if asked.trial is None:
                 self._tell_replayed(asked, result)
                 continue
