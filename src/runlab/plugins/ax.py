@@ -172,7 +172,8 @@ class AxSweeper:
             minimize=bool(self.early_stop.get("minimize", True)),
         )
         self._trials_left = self.max_trials
-        self._pending: list[int] = []
+        self._pending: dict[int, int] = {}  # job number -> Ax trial index
+        self._next_job = 0
         self._stopped = False
         self._finished = False
 
@@ -220,10 +221,11 @@ class AxSweeper:
             return self.ask()
         if exhausted:
             self._trials_left = len(trials)
-        self._pending = list(trials)
+        self._pending = {self._next_job + i: index for i, index in enumerate(trials)}
+        self._next_job += len(trials)
         self._trials_left -= len(trials)
         log.info(f"AxSweeper is launching {len(trials)} jobs")
-        return [[f"{name}={_render(value)}" for name, value in trials[i].items()] for i in self._pending]
+        return [[f"{name}={_render(value)}" for name, value in trials[i].items()] for i in self._pending.values()]
 
     def _raw_data(self, value: Any) -> tuple[float, float | None]:
         if self.objective_key is not None and isinstance(value, Mapping):
@@ -236,7 +238,13 @@ class AxSweeper:
         return float(value), (None if self.is_noisy else 0.0)
 
     def tell(self, results: Sequence[JobResult]) -> None:
-        for index, result in zip(self._pending, results, strict=False):
+        by_num = {result.num: result for result in results}
+        for num, index in self._pending.items():
+            result = by_num.get(num)
+            if result is None:  # the loop stopped before running it (fail_fast)
+                with _quiet():
+                    self.ax_client.log_trial_failure(trial_index=index)
+                continue
             try:
                 if not result.ok:
                     raise ValueError(result.error or "the job failed")
@@ -248,7 +256,7 @@ class AxSweeper:
                 continue
             with _quiet():
                 self.ax_client.complete_trial(trial_index=index, raw_data={self.objective_name: raw})
-        self._pending = []
+        self._pending = {}
         best = self._best()
         if best is not None and self.stopper.should_stop(best[1], best[0]):
             self._stopped = True
