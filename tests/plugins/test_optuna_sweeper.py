@@ -311,3 +311,13 @@ def test_trials_a_fail_fast_stop_never_ran_are_failed_not_left_running(tmp_path:
     outcome, ran = run_sweep(tmp_path, sweeper, task, ["+x=interval(0,1)"], fail_fast=True)
     assert ran == [0] and outcome.stopped_early
     assert [t.state.name for t in sweeper.study.trials] == ["FAIL", "FAIL", "FAIL"]
+
+
+def test_resume_false_adds_n_trials_new_trials_to_the_same_study(tmp_path: Path) -> None:
+    run_sweep(tmp_path, OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=0), n_trials=2), quadratic,
+              ["+x=interval(0,4)", "+y=interval(-2,0)"])
+    again = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=1), n_trials=2, resume=False, study_name=None)
+    _, ran = run_sweep(tmp_path, again, quadratic, ["+x=interval(0,4)", "+y=interval(-2,0)"])
+    assert ran == [0, 1]
+    assert len(optuna.study.get_all_study_names(again.study._storage)) == 1
+    assert len(again.study.trials) == 4  # the sweep dir's study, with two more trials

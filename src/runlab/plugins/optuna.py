@@ -247,7 +247,7 @@ class OptunaSweeper:
         storage, storage_name = self._open_storage()
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         study_name = self.study_name
-        if study_name is None and self.storage is None and self.resume:
+        if study_name is None and self.storage is None:
             # An unnamed study gets a random name: find the one this sweep dir already holds.
             existing = optuna.study.get_all_study_names(storage)
             study_name = existing[0] if len(existing) == 1 else None
