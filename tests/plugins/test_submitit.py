@@ -325,3 +325,26 @@ def test_status_of_a_sweep_in_progress_and_its_printout(tmp_path: Path) -> None:
         == "  3 jobs: 1 completed, 0 failed, 0 killed, 1 running, 1 pending"
     )
     assert run_status_command(str(tmp_path / "nope")) == 3
+
+
+@pytest.mark.parametrize(
+    ("target", "module", "extra"),
+    [
+        ("runlab.plugins.ray.RayLauncher", "ray", "ray"),
+        ("runlab.plugins.submitit.SlurmLauncher", "submitit", "slurm"),
+        ("runlab.plugins.submitit.LocalLauncher", "submitit", "slurm"),
+    ],
+)
+def test_a_missing_extra_names_the_pip_command(
+    target: str, module: str, extra: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from runlab.plugins.registry import PluginNotFoundError, load_plugin_class
+
+    monkeypatch.setitem(sys.modules, module, None)  # "not installed"
+    monkeypatch.delitem(sys.modules, target.rpartition(".")[0], raising=False)
+    with pytest.raises(PluginNotFoundError) as error:
+        load_plugin_class("launcher", target)
+    assert f"pip install 'runlab[{extra}]'" in str(error.value)
+    assert "IS THE PLUGIN INSTALLED?" in str(error.value)
