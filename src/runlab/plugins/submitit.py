@@ -263,26 +263,40 @@ class _SubmititLauncher:
             raise
 
     def _result(self, spec: JobSpec, job: Any, started: float) -> JobResult:
+        state_name = _state_name(job)
+        if state_name in KILLED_STATES and not job.paths.result_pickle.exists():
+            # stopped by the scheduler: no result will come (submitit would wait 15 s for one)
+            return self._killed(
+                spec, killed_reason(self._EXECUTOR, job.job_id, state_name), started
+            )
         try:
             result: JobResult = job.result()
             return result
         except Exception as error:  # noqa: BLE001 - UncompletedJobError, FailedJobError, ...
-            state = str(getattr(job, "state", "") or "").split()[0:1]
-            state_name = state[0].upper() if state else "UNKNOWN"
+            state_name = _state_name(job)
             if state_name in KILLED_STATES:
                 message = killed_reason(self._EXECUTOR, job.job_id, state_name)
-                mark_run_killed(spec.output_dir, message)
             elif isinstance(error, _submitit.core.utils.UncompletedJobError):
                 message = (
                     f"{self._EXECUTOR} job {job.job_id} ended in state {state_name} without a "
                     "result: its process died (see its log in the submitit folder)"
                 )
-                mark_run_killed(spec.output_dir, message)
             else:
                 first = (str(error).strip().splitlines() or [""])[-1]
                 message = f"{self._EXECUTOR} job {job.job_id} failed: {first}"
-            log.error(f"Job #{spec.num}: {message}")
-            return failed_result(spec, message, started)
+                log.error(f"Job #{spec.num}: {message}")
+                return failed_result(spec, message, started)
+            return self._killed(spec, message, started)
+
+    def _killed(self, spec: JobSpec, message: str, started: float) -> JobResult:
+        log.error(f"Job #{spec.num}: {message}")
+        mark_run_killed(spec.output_dir, message)
+        return failed_result(spec, message, started)
+
+
+def _state_name(job: Any) -> str:
+    words = str(getattr(job, "state", "") or "").split()
+    return words[0].upper() if words else "UNKNOWN"
 
 
 def _active_slurm_jobs(ids: Mapping[int, str], nums: set[int]) -> set[int]:
