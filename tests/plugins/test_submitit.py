@@ -288,9 +288,10 @@ def test_a_job_over_its_time_limit_is_recorded_killed_with_the_reason(tmp_path: 
     records = job_records(sweep)
     assert records[0]["status"] == "COMPLETED"
     assert records[1]["status"] == "FAILED"
+    assert records[1]["error"].endswith("ended in state TIMEOUT: it reached its time limit")
     record = run_record(sweep / "1")
     assert record["status"] == "killed"
-    assert records[1]["error"] in record["error"]
+    assert record["error"].startswith("killed: ")  # the tracker may have judged it first
     status = status_of_sweep(str(sweep))
     assert [j["state"] for j in status["jobs"]] == ["completed", "killed"]
 

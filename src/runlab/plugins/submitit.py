@@ -276,6 +276,10 @@ class _SubmititLauncher:
             state_name = _state_name(job)
             if state_name in KILLED_STATES:
                 message = killed_reason(self._EXECUTOR, job.job_id, state_name)
+            elif isinstance(error, _submitit.core.utils.UncompletedJobError) and self._over_limit(
+                started
+            ):  # submitit's local controller stops a job at its limit but calls it FINISHED
+                message = killed_reason(self._EXECUTOR, job.job_id, "TIMEOUT")
             elif isinstance(error, _submitit.core.utils.UncompletedJobError):
                 message = (
                     f"{self._EXECUTOR} job {job.job_id} ended in state {state_name} without a "
@@ -287,6 +291,10 @@ class _SubmititLauncher:
                 log.error(f"Job #{spec.num}: {message}")
                 return failed_result(spec, message, started)
             return self._killed(spec, message, started)
+
+    def _over_limit(self, started: float) -> bool:
+        limit = self.options.get("timeout_min")
+        return limit is not None and time.time() - started >= float(limit) * 60
 
     def _killed(self, spec: JobSpec, message: str, started: float) -> JobResult:
         log.error(f"Job #{spec.num}: {message}")
