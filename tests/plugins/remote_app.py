@@ -1,7 +1,8 @@
 """A small app for the Ray and submitit launcher tests, written into a temporary directory per test.
 
 Job ``n`` logs a ``loss`` metric per step and returns ``n * 10``; ``fail_n``/``crash_n``/``sleep_n``
-pick one job that raises (job 1 also raises while ``fail_file`` exists), dies with its process (``os._exit``), or sleeps ``sleep`` seconds.
+pick one job that raises (job 1 also raises while ``fail_file`` exists), dies with its process (``os._exit``), or sleeps ``sleep`` seconds
+(and, with ``hold_file``, for as long as that file exists: at most 60 s).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ def main(cfg):
         os._exit(3)
     if cfg.n == cfg.sleep_n:
         time.sleep(cfg.sleep)
+        deadline = time.time() + 60
+        while cfg.hold_file and os.path.exists(cfg.hold_file) and time.time() < deadline:
+            time.sleep(0.1)
     for step in range(3):
         runlab.log_metrics({"loss": 1.0 / (cfg.n + 1 + step)}, step=step)
     return cfg.n * 10
@@ -42,6 +46,7 @@ fail_n: -1
 crash_n: -1
 sleep_n: -1
 sleep: 0
+hold_file: ""
 fail_file: ""
 """
 

@@ -7,6 +7,8 @@ running), and apps run in subprocesses join it through its address, as they woul
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -196,3 +198,42 @@ def test_detach_submits_and_exits_then_status_follows_and_a_rerun_collects(
     again = run_app(tmp_path, *args)
     assert again.returncode == 0, again.stderr
     assert "4 of 4 jobs of this batch already completed" in again.stdout
+
+
+def test_the_driver_dying_loses_no_finished_job_and_resume_runs_the_rest(
+    cluster: str, tmp_path: Path
+) -> None:
+    write_app(tmp_path)
+    sweep = tmp_path / "sweep"
+    hold = tmp_path / "hold"
+    hold.write_text("")
+    args = _ray_args(sweep, cluster, "n=range(0,4)", "sleep_n=3", f"hold_file={hold}")
+    driver = subprocess.Popen(
+        [sys.executable, str(tmp_path / "app.py"), *args],
+        cwd=tmp_path,
+        env={**os.environ, "RUNLAB_PROGRESS": "off"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while len(job_records(sweep)) < 3:
+            assert time.monotonic() < deadline and driver.poll() is None
+            time.sleep(0.2)
+    finally:
+        driver.kill()
+        driver.wait()
+    records = job_records(sweep)
+    assert sorted(records) == [0, 1, 2] and all(
+        r["status"] == "COMPLETED" for r in records.values()
+    )
+    kept = {n: (sweep / str(n) / ".runlab" / "run.json").stat().st_mtime_ns for n in (0, 1, 2)}
+
+    hold.unlink()  # same overrides, job 3 is quick now
+    resumed = run_app(tmp_path, *args)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "3 of 4 jobs of this batch already completed" in resumed.stdout
+    assert {
+        n: (sweep / str(n) / ".runlab" / "run.json").stat().st_mtime_ns for n in (0, 1, 2)
+    } == kept
+    assert job_records(sweep)[3]["status"] == "COMPLETED"
