@@ -15,6 +15,7 @@ from pathlib import Path
 
 import launcher_fakes
 import pytest
+import ray
 from launcher_fakes import fake_run, make_jobs
 from omegaconf import OmegaConf
 from remote_app import job_records, metric_lines, run_app, run_record, runlab_cli, write_app
@@ -23,10 +24,10 @@ from runlab.plugins import COMPLETED, FAILED, Launcher
 from runlab.plugins.ray import RayLauncher
 from runlab.plugins.remote_status import status_of_sweep
 
-ray = pytest.importorskip("ray")
-
 # Workers do not have tests/ on their path: ship the fake jobs by value (Ray's own cloudpickle).
 ray.cloudpickle.register_pickle_by_value(launcher_fakes)
+# No usage-stats reporting from tests (this machine reaches no network beyond package registries).
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 
 @pytest.fixture(scope="module")

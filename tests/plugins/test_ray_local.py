@@ -6,16 +6,19 @@ Kept apart from ``test_ray.py`` (which shares one running cluster): here no Ray 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import launcher_fakes
 import pytest
+import ray
 from launcher_fakes import fake_run, make_jobs
 
 from runlab.plugins.ray import RayLauncher
 
-ray = pytest.importorskip("ray")
 ray.cloudpickle.register_pickle_by_value(launcher_fakes)
+# No usage-stats reporting from tests (this machine reaches no network beyond package registries).
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 
 def test_without_an_address_the_launcher_starts_ray_and_shuts_it_down(
