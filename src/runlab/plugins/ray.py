@@ -220,7 +220,7 @@ class RayLauncher:
     def _in_flight(self) -> int:
         if self.max_in_flight is not None:
             return max(1, int(self.max_in_flight))
-        cpus = float(_ray.cluster_resources().get("CPU", 1))
+        cpus = float(_ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
         per_job = float(self.remote_options.get("num_cpus") or 1) or 1.0
         slots = max(1, int(cpus // per_job))
         self.n_jobs = slots
@@ -250,7 +250,8 @@ class RayLauncher:
     def _submit_detached(self, jobs: Sequence[JobSpec], run: RunJob, in_flight: int) -> None:
         sweep_dir = jobs[0].sweep_dir
         name = _actor_name(sweep_dir)
-        actor = _DetachedSweep.options(
+        # `.options` is added by @ray.remote
+        actor = _DetachedSweep.options(  # type: ignore[attr-defined]
             name=name, namespace=_NAMESPACE, lifetime="detached", get_if_exists=False
         ).remote()
         materialised = list(jobs)
