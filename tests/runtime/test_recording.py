@@ -109,3 +109,14 @@ def test_runlab_resume_of_a_missing_directory_is_a_short_error(tmp_path: Path) -
                             capture_output=True, text=True)
     assert result.returncode == 3
     assert "is not a directory" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_runlab_status_reports_a_finished_sweep(tmp_path: Path) -> None:
+    assert _run(tmp_path, "-m", "lr=0.1,0.2", "fail=false,true", "hydra.sweep.dir=sweep").returncode == 1
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_"))}
+    status = subprocess.run([sys.executable, "-m", "runlab.cli", "status", "sweep", "--json"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert status.returncode == 1, status.stderr  # some jobs failed
+    summary = json.loads(status.stdout)
+    assert (summary["total"], summary["completed"], summary["failed"]) == (4, 2, 2)
+    assert [job["state"] for job in summary["jobs"]] == ["completed", "failed", "completed", "failed"]

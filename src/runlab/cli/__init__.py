@@ -152,6 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("sweep_dir", metavar="SWEEP_DIR", help="the sweep directory "
                         "(hydra.sweep.dir of the multirun)")
 
+    status = sub.add_parser(
+        "status", help="progress of a sweep, also one submitted with detach",
+        description="How far a sweep is: jobs completed, failed, running and pending, read from "
+        "the sweep directory (and Slurm's accounting for Slurm jobs). Exit 0 when all completed "
+        "or still going, 1 when some failed or were killed, 3 when SWEEP_DIR is not a sweep.",
+        epilog=_EPILOG)
+    status.add_argument("sweep_dir", metavar="SWEEP_DIR", help="the sweep directory")
+    status.add_argument("--json", action="store_true", help="print JSON instead of text")
+
     try:  # the dashboard registers itself (argparse only; its server loads when it runs)
         from runlab.web.cli import add_ui_command
     except ImportError:

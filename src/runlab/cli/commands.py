@@ -374,9 +374,17 @@ def cmd_resume(args: argparse.Namespace) -> int:
     return resume_sweep(args.sweep_dir)
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    """``runlab status SWEEP_DIR``: progress read from the sweep directory (works after detach)."""
+    from runlab.plugins.remote_status import run_status_command
+
+    return int(run_status_command(args.sweep_dir, as_json=args.json))
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "runs": cmd_runs, "show": cmd_show, "compare": cmd_compare, "diff": cmd_diff,
     "plot": cmd_plot, "report": cmd_report, "index": cmd_index, "resume": cmd_resume,
+    "status": cmd_status,
 }
 
 

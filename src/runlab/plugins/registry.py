@@ -35,6 +35,11 @@ ALIASES: Mapping[str, str] = {
     "hydra._internal.core_plugins.basic_launcher.BasicLauncher": "runlab.plugins.serial.BasicLauncher",
     "hydra._internal.core_plugins.basic_sweeper.BasicSweeper": "runlab.plugins.grid.BasicSweeper",
     _JOBLIB_TARGET: "runlab.plugins.processes.ProcessLauncher",
+    "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher": "runlab.plugins.ray.RayLauncher",
+    "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher":
+        "runlab.plugins.submitit.LocalLauncher",
+    "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher":
+        "runlab.plugins.submitit.SlurmLauncher",
 }
 """Hydra's class paths -> runlab's classes that replace them."""
 
