@@ -8,7 +8,7 @@ Conventions in the markdown (kept deliberately small so the page still reads as 
 * a fenced ``console`` block holds commands (lines starting with ``$ ``) each followed by its expected output;
   commands run in order in one working directory through ``bash -c`` with runlab's interpreter first on PATH;
 * in expected output, a line ``...`` matches any number of lines; the tutorial's directory shows as
-  ``/path/to/tutorial``; times and dates are compared as placeholders (they change on every run);
+  ``/path/to/tutorial``; times, dates and sweep ids are compared as placeholders (they change on every run);
 * ``# expect exit N`` as the last line of a command's output asserts the exit status (default 0).
 
 Run ``.venv/bin/python tests/e2e/test_tutorial.py`` to print what each command prints today (for authors).
@@ -32,6 +32,7 @@ _FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}")
 _DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _TIME = re.compile(r"\b\d{2}-\d{2}-\d{2}\b")
+_SWEEP_ID = re.compile(r"\b(\d{2}-\d{2}-\d{2})-[0-9a-f]{8}\b")
 _EXIT = re.compile(r"^# expect exit (\d+)$")
 
 
@@ -95,6 +96,7 @@ def _commands(body: str, line: int) -> list[CommandStep]:
 def _normalize(text: str, workdir: Path) -> str:
     text = text.replace(str(workdir), SHOWN_DIR)
     text = _STAMP.sub("<TS>", text)
+    text = _SWEEP_ID.sub(r"\1-<ID>", text)  # a sweep id is its start time plus a random suffix
     text = _DATE.sub("<DATE>", text)
     return _TIME.sub("<TIME>", text)
 
