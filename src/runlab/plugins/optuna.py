@@ -344,13 +344,14 @@ class OptunaSweeper:
             trial.set_user_attr(name, value)
         if self._extender is not None:
             self._extender(self._config, trial)
-        overlap = set(self.space.fixed) & set(trial.params)
+        params = trial.params  # a copy per access: taken once
+        overlap = set(self.space.fixed) & set(params)
         if overlap:
             raise HydraException(
                 "Overlapping fixed parameters and search space parameters found!"
                 f"Overlapping parameters: {sorted(overlap)}"
             )
-        overrides = tuple(f"{name}={value}" for name, value in trial.params.items()) + tuple(
+        overrides = tuple(f"{name}={value}" for name, value in params.items()) + tuple(
             f"{name}={value}" for name, value in self.space.fixed.items()
         )
         self._next_job += 1
@@ -490,8 +491,11 @@ def _write_trial_record(run_dir: str, study_name: str, trial: Any, error: str | 
         "error": error,
     }
     path = trial_record_path(run_dir)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as file:
-        json.dump(record, file, indent=2, default=str)
-    os.replace(tmp, path)
+    text = json.dumps(record, default=str)
+    try:  # the run dir and its .runlab/ exist when the job ran: no directory calls per trial
+        file = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        file = open(path, "w", encoding="utf-8")  # noqa: SIM115
+    with file:
+        file.write(text)
