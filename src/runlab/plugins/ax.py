@@ -185,7 +185,9 @@ class AxSweeper:
         from omegaconf import OmegaConf
 
         ax_client_class, objective_properties = _import_ax_client()
-        self.sweep_dir = os.path.abspath(str(OmegaConf.select(context.config, "hydra.sweep.dir")))
+        # The loop's own sweep dir (right under ``runlab resume`` too); older loops: the config's.
+        given = getattr(context, "sweep_dir", "") or OmegaConf.select(context.config, "hydra.sweep.dir")
+        self.sweep_dir = os.path.abspath(str(given))
         parameters = ax_parameters(self.params, context.overrides)
         with warnings.catch_warnings():
             # AxClient is deprecated in Ax 1.3 (removed in 1.4, hence the ``ax-platform<1.4`` pin):

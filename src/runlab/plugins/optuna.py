@@ -239,7 +239,9 @@ class OptunaSweeper:
         from omegaconf import OmegaConf
 
         self._config = context.config
-        self.sweep_dir = os.path.abspath(str(OmegaConf.select(context.config, "hydra.sweep.dir")))
+        # The loop's own sweep dir (right under ``runlab resume`` too); older loops: the config's.
+        given = getattr(context, "sweep_dir", "") or OmegaConf.select(context.config, "hydra.sweep.dir")
+        self.sweep_dir = os.path.abspath(str(given))
         self.space = self._search_space(context.overrides)
         if self.custom_search_space is not None:
             self._extender = _locate_function(self.custom_search_space)
