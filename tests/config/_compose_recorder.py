@@ -41,6 +41,7 @@ def _record(package: str, scenario: dict[str, Any]) -> dict[str, Any]:
                 out["job_name"] = hydra.job.name
                 out["config_name"] = hydra.job.config_name
                 out["hydra_run"] = OmegaConf.to_yaml(hydra.run)
+                out["hydra_keys"] = [str(key) for key in hydra]
                 out["hydra_job"] = [hydra.job.chdir, OmegaConf.to_container(hydra.job.env_set)]
                 with open_dict(config):
                     del config["hydra"]

@@ -231,3 +231,10 @@ def test_a_failing_batch_names_the_config_at_fault(conf: Path) -> None:
     with pytest.raises(ConfigCompositionException) as caught:
         _compose(conf, "mixed")
     assert str(caught.value).startswith("In 'part/bad': ValidationError raised while composing config:")
+
+
+def test_no_defaults_list_is_left_in_the_hydra_node(conf: Path) -> None:
+    for _ in range(2):  # the second composition comes from the cached hydra node
+        composed = _compose(conf, "config", "hydra.job.chdir=true")
+        assert "defaults" not in composed.config.hydra
+        assert "defaults" not in composed.config

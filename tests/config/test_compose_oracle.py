@@ -126,6 +126,7 @@ def test_compose_matches_hydra(
         assert got["dirname"] == want["dirname"]
         assert got["config_name"] == want["config_name"]
         assert got["hydra_run"] == want["hydra_run"]
+        assert got["hydra_keys"] == want["hydra_keys"]
         assert got["hydra_job"] == want["hydra_job"]
         assert got["struct"] == want["struct"]
     assert got["warnings"] == want["warnings"]

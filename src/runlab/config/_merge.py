@@ -41,7 +41,7 @@ class Merged:
     content: DictConfig | ListConfig
 
 
-_HYDRA_PREFIX: dict[tuple[Any, ...], tuple[bytes, tuple[Merged, ...]]] = {}
+_HYDRA_PREFIX: dict[tuple[Any, ...], tuple[bytes, tuple[Merged, ...], tuple[str, ...]]] = {}
 """Merged ``hydra`` node for a given set of runlab-owned hydra configs: the same in every compose.
 
 Kept pickled: unpickling an OmegaConf tree is several times faster than ``copy.deepcopy`` (which
@@ -97,17 +97,23 @@ def _merge_batched(
     if cached is not None:
         hydra_part = pickle.loads(cached[0])
         merged = list(cached[1])
+        prefix_typed = list(cached[2])
     else:
         hydra_part = OmegaConf.create()
         merged = []
-        _merge_into(hydra_part, defaults[:prefix_length], cache, repository, merged, batch=False)
+        prefix_typed = _merge_into(
+            hydra_part, defaults[:prefix_length], cache, repository, merged, batch=False
+        )
+        _strip_typed_defaults(hydra_part, prefix_typed)
         if "hydra" in hydra_part:
             fill_static_runtime(hydra_part.hydra, repository, cache.version_base)
         if prefix_key is not None:
             snapshot = pickle.dumps(hydra_part, protocol=pickle.HIGHEST_PROTOCOL)
-            _HYDRA_PREFIX[prefix_key] = (snapshot, tuple(merged))
+            _HYDRA_PREFIX[prefix_key] = (snapshot, tuple(merged), tuple(prefix_typed))
     user_part = OmegaConf.create()
     typed = _merge_into(user_part, defaults[prefix_length:], cache, repository, merged, batch=True)
+    # A schema used as a merge prototype can bring its ``defaults`` field back: strip at the end too.
+    typed = [*prefix_typed, *typed]
     if prefix_length == 0:
         config = user_part
     else:
