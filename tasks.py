@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 ORACLE = ROOT / ".venv-oracle"
 ORACLE_PACKAGES = ["hydra-core==1.3.8", "omegaconf>=2.3,<2.4"]
+ORACLE_OPTUNA = ROOT / ".venv-oracle-optuna"
+ORACLE_OPTUNA_PACKAGES = [*ORACLE_PACKAGES, "hydra-optuna-sweeper==1.3.0"]
 STAMP = ".runlab-installed"
 
 
@@ -57,6 +59,11 @@ def ensure_oracle_env() -> Path:
     return _ensure_env(ORACLE, ORACLE_PACKAGES, "oracle-1")
 
 
+def ensure_oracle_optuna_env() -> Path:
+    """Hydra's Optuna sweeper plugin brings its own (older) Optuna: a third environment."""
+    return _ensure_env(ORACLE_OPTUNA, ORACLE_OPTUNA_PACKAGES, "oracle-optuna-1")
+
+
 def ensure_chromium() -> None:
     """The dashboard's browser tests drive Debian's chromium package (never a downloaded build)."""
     if shutil.which("chromium") or os.environ.get("RUNLAB_CHROMIUM"):
@@ -73,8 +80,14 @@ def ensure_chromium() -> None:
 def task_test(extra: list[str]) -> int:
     python = ensure_dev_env()
     oracle = ensure_oracle_env()
+    oracle_optuna = ensure_oracle_optuna_env()
     ensure_chromium()
-    env = {**os.environ, "RUNLAB_ORACLE_PYTHON": str(oracle)}
+    env = {
+        **os.environ,
+        "RUNLAB_ORACLE_PYTHON": str(oracle),
+        "RUNLAB_ORACLE_OPTUNA_PYTHON": str(oracle_optuna),
+        "RAY_USAGE_STATS_ENABLED": "0",
+    }
     _run(python, "-m", "ruff", "check", "src", "tests", "benchmarks")
     return subprocess.run(
         [str(python), "-m", "pytest", "-q", "-n", "2", *extra], cwd=ROOT, env=env
