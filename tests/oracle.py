@@ -45,6 +45,7 @@ def run_oracle(
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,
     )
 
 
@@ -59,6 +60,7 @@ def run_oracle_script(
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,
     )
 
 
@@ -76,4 +78,5 @@ def run_runlab_script(
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,
     )

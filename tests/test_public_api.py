@@ -37,8 +37,8 @@ def test_hydra_top_level_names_are_exported() -> None:
 
 
 def test_functions_win_over_their_modules() -> None:
-    import runlab.compose  # noqa: F401 - importing the module must not shadow the function
-    import runlab.main  # noqa: F401
+    import runlab.compose
+    import runlab.main
 
     assert callable(runlab.compose) and runlab.compose.__name__ == "compose"
     assert runlab.main.__name__ == "main"

@@ -17,7 +17,7 @@ class _Finder:
     """Map ``hydra.x.y`` imports to ``runlab.x.y``."""
 
     @staticmethod
-    def find_spec(name, path=None, target=None):  # noqa: ANN001, ANN205 - importlib protocol
+    def find_spec(name, path=None, target=None):
         if name.startswith("hydra."):
             import importlib.util
 
@@ -26,10 +26,10 @@ class _Finder:
 
 
 class _Loader:
-    def create_module(self, spec):  # noqa: ANN001, ANN201
+    def create_module(self, spec):
         return importlib.import_module("runlab" + spec.name[len("hydra") :])
 
-    def exec_module(self, module):  # noqa: ANN001, ANN201
+    def exec_module(self, module):
         return None
 
 

@@ -42,7 +42,12 @@ def _app(tmp_path: Path) -> Path:
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_"))}
     return subprocess.run(
-        [sys.executable, str(_app(tmp_path)), *args], cwd=tmp_path, env=env, capture_output=True, text=True
+        [sys.executable, str(_app(tmp_path)), *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -98,7 +103,7 @@ def test_runlab_resume_finishes_an_interrupted_sweep(tmp_path: Path) -> None:
     untouched = (tmp_path / "sweep" / "0" / ".runlab" / "run.json").stat().st_mtime_ns
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_"))}
     resumed = subprocess.run([sys.executable, "-m", "runlab.cli", "resume", str(tmp_path / "sweep")],
-                             cwd=tmp_path, env=env, capture_output=True, text=True)
+                             cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     assert resumed.returncode == 0, resumed.stderr
     assert "#1 : lr=0.2" in resumed.stdout and "#0 :" not in resumed.stdout
     assert (tmp_path / "sweep" / "0" / ".runlab" / "run.json").stat().st_mtime_ns == untouched
@@ -106,7 +111,7 @@ def test_runlab_resume_finishes_an_interrupted_sweep(tmp_path: Path) -> None:
 
 def test_runlab_resume_of_a_missing_directory_is_a_short_error(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "runlab.cli", "resume", str(tmp_path / "nope")],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, check=False)
     assert result.returncode == 3
     assert "is not a directory" in result.stderr and "Traceback" not in result.stderr
 
@@ -115,7 +120,7 @@ def test_runlab_status_reports_a_finished_sweep(tmp_path: Path) -> None:
     assert _run(tmp_path, "-m", "lr=0.1,0.2", "fail=false,true", "hydra.sweep.dir=sweep").returncode == 1
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_"))}
     status = subprocess.run([sys.executable, "-m", "runlab.cli", "status", "sweep", "--json"],
-                            cwd=tmp_path, env=env, capture_output=True, text=True)
+                            cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     assert status.returncode == 1, status.stderr  # some jobs failed
     summary = json.loads(status.stdout)
     assert (summary["total"], summary["completed"], summary["failed"]) == (4, 2, 2)

@@ -257,7 +257,7 @@ class OptunaSweeper:
             study_name=study_name,
             storage=storage,
             sampler=sampler,
-            directions=self.directions,
+            directions=self.directions,  # type: ignore[arg-type]  # validated strings
             load_if_exists=True,
         )
         log.info(f"Study name: {self.study.study_name}")
@@ -473,7 +473,8 @@ def _locate_function(target: str | Callable[[Any, Any], Any]) -> Callable[[Any, 
         return target
     from runlab.config.locate import get_method
 
-    return get_method(target)
+    function: Callable[[Any, Any], Any] = get_method(target)
+    return function
 
 
 def _write_trial_record(run_dir: str, study_name: str, trial: Any, error: str | None) -> None:

@@ -62,7 +62,8 @@ def open_sweep_study(sweep_dir: str, study_name: str | None = None) -> Any:
 def _completed(study: Any) -> list[Any]:
     import optuna
 
-    return study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    trials: list[Any] = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    return trials
 
 
 def _objective(study: Any) -> tuple[str, int]:

@@ -61,7 +61,7 @@ def start_recording(
         sweep_dir=str(hydra.sweep.dir) if in_sweep else None,
         job_num=int(hydra.job.num) if in_sweep else None,
         overrides=overrides,
-        choices=choices if isinstance(choices, dict) else None,
+        choices={str(k): v for k, v in choices.items()} if isinstance(choices, dict) else None,
         config_yaml=config_yaml,
         resolved_yaml=resolved_yaml,
         command_line=sys.argv,
