@@ -2,16 +2,20 @@
 
 The diff hash lets two runs from a dirty tree be told apart (same commit, different edits) without
 storing the diff.  Results are cached per directory for a minute: a sweep of 1,000 jobs in one process
-should not spawn 3,000 git processes.
+should not spawn 3,000 git processes.  Outside any git work tree (no ``.git`` in the directory or
+above it, no ``GIT_DIR``) no git process is spawned at all: that answer costs a few ``stat`` calls.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 import time
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import subprocess
 
 __all__ = ["GitState", "git_state"]
 
@@ -34,6 +38,8 @@ class GitState:
 
 
 def _git(cwd: str, *args: str) -> subprocess.CompletedProcess[bytes] | None:
+    import subprocess  # only runs inside a work tree pay for it
+
     try:
         return subprocess.run(
             ["git", *args], check=False, cwd=cwd, capture_output=True, timeout=10,
@@ -58,7 +64,7 @@ def git_state(directory: str | os.PathLike[str] | None) -> GitState | None:
 
 
 def _read_state(directory: str) -> GitState | None:
-    if not os.path.isdir(directory):
+    if not os.path.isdir(directory) or not _may_be_in_work_tree(directory):
         return None
     top = _git(directory, "rev-parse", "--show-toplevel")
     if top is None or top.returncode != 0:
@@ -76,6 +82,25 @@ def _read_state(directory: str) -> GitState | None:
         if diff is not None and diff.returncode == 0:
             diff_sha = hashlib.sha256(diff.stdout).hexdigest()
     return GitState(root=root, commit=commit, branch=branch or None, dirty=dirty, diff_sha256=diff_sha)
+
+
+def _may_be_in_work_tree(directory: str) -> bool:
+    """False only when git surely finds no repository: no ``.git`` entry here or in any parent.
+
+    ``.git`` may be a directory or a file (worktrees, submodules); ``GIT_DIR``/``GIT_WORK_TREE`` point
+    git elsewhere, so then git itself is asked.  Walking past git's own stopping points
+    (``GIT_CEILING_DIRECTORIES``, file-system boundaries) only means asking git when unsure.
+    """
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
+        return True
+    current = directory
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return True
+        parent = os.path.dirname(current)
+        if parent == current:
+            return False
+        current = parent
 
 
 def clear_cache() -> None:
