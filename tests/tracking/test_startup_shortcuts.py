@@ -46,3 +46,15 @@ def test_no_git_process_outside_a_work_tree(tmp_path: Path, monkeypatch: pytest.
     gitinfo.git_state(tmp_path / "")
     assert calls  # a .git entry: git itself decides
     gitinfo.clear_cache()
+
+
+def test_lazy_module_versions_are_the_ones_the_module_reports() -> None:
+    import warnings
+
+    import attr
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reported = attr.__version__
+    assert environment._module_version("attr", attr) == reported
+    assert environment.package_versions()["attr"] == reported

@@ -65,7 +65,7 @@ def package_versions() -> dict[str, str]:
                 if "." in name or name.startswith("_") or name in stdlib:
                     continue
                 try:
-                    version = getattr(module, "__version__", None)
+                    version = _module_version(name, module)
                 except Exception:  # noqa: BLE001, S112 - a module's own __getattr__ failing
                     continue
                 if isinstance(version, str) and version:
@@ -146,6 +146,21 @@ def _header_version(metadata_file: str) -> str | None:
     except (OSError, UnicodeDecodeError):
         return None
     return None
+
+
+# Modules whose ``__version__`` is a module ``__getattr__`` returning their distribution's version
+# through importlib.metadata (attrs does since 22.2; omegaconf imports it into every run).
+_LAZY_VERSION_DISTRIBUTIONS = {"attr": "attrs", "attrs": "attrs"}
+
+
+def _module_version(name: str, module: Any) -> Any:
+    """``module.__version__``, with the known lazy ones answered by :func:`distribution_version`."""
+    distribution = _LAZY_VERSION_DISTRIBUTIONS.get(name)
+    if distribution is not None and "__version__" not in getattr(module, "__dict__", {"__version__": 0}):
+        version = distribution_version(distribution)
+        if version is not None:
+            return version
+    return getattr(module, "__version__", None)
 
 
 def _boot_time() -> float | None:
