@@ -8,7 +8,6 @@ above it, no ``GIT_DIR``) no git process is spawned at all: that answer costs a 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -80,6 +79,8 @@ def _read_state(directory: str) -> GitState | None:
     if dirty and commit:
         diff = _git(root, "diff", "HEAD", "--no-color", "--no-ext-diff")
         if diff is not None and diff.returncode == 0:
+            import hashlib
+
             diff_sha = hashlib.sha256(diff.stdout).hexdigest()
     return GitState(root=root, commit=commit, branch=branch or None, dirty=dirty, diff_sha256=diff_sha)
 

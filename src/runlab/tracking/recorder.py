@@ -8,10 +8,8 @@ truth and ``runlab index`` catches up.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import secrets
 import sys
 import threading
 import time
@@ -40,11 +38,14 @@ _MAX_CONFIG_LEAVES = 5000
 
 def new_run_id() -> str:
     """A sortable, unique id: UTC start time plus random hex (``20261127-193512-3fa9c1``)."""
-    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+    # os.urandom is what secrets.token_hex reads; importing secrets/hashlib (OpenSSL) costs ~5 ms
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + os.urandom(3).hex()
 
 
 def sweep_id_of(sweep_dir: str | os.PathLike[str]) -> str:
     """The id every job of a sweep derives from the sweep directory, without talking to each other."""
+    import hashlib  # sweeps only: a single run does not load OpenSSL for it
+
     digest = hashlib.sha1(os.path.abspath(sweep_dir).encode()).hexdigest()[:8]
     return f"{Path(sweep_dir).name}-{digest}"
 
