@@ -418,3 +418,15 @@ def test_custom_dict_config_class_is_refused(monkeypatch: pytest.MonkeyPatch) ->
     assert str(raised.value).startswith(
         "Hydra does not support a custom logging.config.dictConfigClass\n"
     )
+
+
+def test_the_listed_name_of_an_object_does_not_depend_on_what_else_is_imported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # cloudpickle re-exports pickle.loads; once it is imported the policy must still say pickle.loads.
+    from runlab.config.targets import canonical_name
+
+    fake = types.ModuleType("cloudpickle")
+    fake.loads = pickle.loads  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "cloudpickle", fake)
+    assert canonical_name(pickle.loads) == "pickle.loads"

@@ -130,11 +130,18 @@ def _identity_index() -> dict[int, tuple[Any, str]]:
         if not found:
             continue
         known = index.get(id(obj))
-        # one object, several listed names (pickle.loads is _pickle.loads): prefer the public one
-        if known is None or (known[1].startswith("_") and not name.startswith("_")):
+        # One object, several listed names (pickle.loads is _pickle.loads, and cloudpickle.loads once
+        # cloudpickle is imported): the public standard-library name, whatever else is loaded.
+        if known is None or _name_rank(name) < _name_rank(known[1]):
             index[id(obj)] = (obj, name)
     _index_cache = (signature, index)
     return index
+
+
+def _name_rank(name: str) -> tuple[bool, bool, str]:
+    """Order of preference among listed names of one object: public, standard library, then A-Z."""
+    top = name.split(".", 1)[0]
+    return (name.startswith("_"), top not in sys.stdlib_module_names, name)
 
 
 def _loaded_object(name: str) -> tuple[bool, Any]:
