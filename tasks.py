@@ -89,6 +89,7 @@ def task_test(extra: list[str]) -> int:
         "RAY_USAGE_STATS_ENABLED": "0",
     }
     _run(python, "-m", "ruff", "check", "src", "tests", "benchmarks")
+    _run(python, "-m", "mypy")  # --strict on src/runlab, configured in pyproject.toml
     return subprocess.run(
         [str(python), "-m", "pytest", "-q", "-n", "2", *extra], cwd=ROOT, env=env
     ).returncode
