@@ -1,4 +1,4 @@
-"""Every example of the user's study notes (/work/shared/seed/hydra-study-notes.md) run as written.
+"""Every example of the user's study notes (shared/seed/hydra-study-notes.md) run as written.
 
 The notes follow Hydra's basic tutorial; each test builds the files the note shows, runs the command it
 shows with ``import hydra`` mapped to runlab (the documented ``import runlab as hydra``), and checks the
