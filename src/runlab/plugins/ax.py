@@ -48,7 +48,7 @@ def _import_ax_client() -> tuple[Any, Any]:
     """``AxClient`` and ``ObjectiveProperties``; the deprecation noise torch prints on import is
     torch's business, not the user's, so it is silenced for the import only."""
     with _quiet():
-        from ax.service.ax_client import AxClient, ObjectiveProperties  # type: ignore[attr-defined]
+        from ax.service.ax_client import AxClient, ObjectiveProperties  # type: ignore[attr-defined,unused-ignore]
     return AxClient, ObjectiveProperties
 
 
