@@ -24,6 +24,7 @@ __all__ = [
     "Series",
     "figure_html",
     "figure_png",
+    "parallel_dimensions",
     "parallel_figure",
     "param_figure",
     "steps_figure",
@@ -89,6 +90,22 @@ def _numeric(values: Sequence[Any]) -> list[float] | None:
         except (TypeError, ValueError):
             return None
     return out
+
+
+def parallel_dimensions(figure: Figure) -> list[dict[str, Any]]:
+    """Plotly ``parcoords`` dimensions of a parallel figure: numbers as they are, anything else as
+    sorted categories (plotly draws only numbers), shared by the report and the dashboard."""
+    dims: list[dict[str, Any]] = []
+    for name, values in figure.dimensions:
+        numbers = _numeric(values)
+        if numbers is not None:
+            dims.append({"label": name, "values": numbers})
+        else:
+            categories = sorted({str(v) for v in values})
+            index = {c: i for i, c in enumerate(categories)}
+            dims.append({"label": name, "values": [index[str(v)] for v in values],
+                         "tickvals": list(range(len(categories))), "ticktext": categories})
+    return dims
 
 
 def param_figure(runs: Sequence[Run], metric: str, param: str, *, mode: str | None = None
@@ -219,18 +236,9 @@ def _plotly_figure(figure: Figure) -> Any:
     go = _require("plotly.graph_objects", "plots")
     fig = go.Figure()
     if figure.kind == "parallel":
-        dims = []
-        for name, values in figure.dimensions:
-            numbers = _numeric(values)
-            if numbers is not None:
-                dims.append({"label": name, "values": numbers})
-            else:
-                categories = sorted({str(v) for v in values})
-                index = {c: i for i, c in enumerate(categories)}
-                dims.append({"label": name, "values": [index[str(v)] for v in values],
-                             "tickvals": list(range(len(categories))), "ticktext": categories})
         fig.add_trace(go.Parcoords(line={"color": list(figure.color), "colorscale": "Viridis",
-                                         "showscale": True}, dimensions=dims))
+                                         "showscale": True},
+                                   dimensions=parallel_dimensions(figure)))
     else:
         for series in figure.series:
             error = None

@@ -13,7 +13,13 @@ from typing import Any
 
 from runlab.tracking.compare import default_over, varying_params
 from runlab.tracking.model import Run
-from runlab.tracking.plots import Figure, parallel_figure, param_figure, steps_figure
+from runlab.tracking.plots import (
+    Figure,
+    parallel_dimensions,
+    parallel_figure,
+    param_figure,
+    steps_figure,
+)
 
 __all__ = ["clean_json", "figure_spec", "run_curves", "sweep_charts"]
 
@@ -32,32 +38,12 @@ def clean_json(value: Any) -> Any:
     return value
 
 
-def _numeric(values: Sequence[Any]) -> list[float] | None:
-    out = []
-    for value in values:
-        try:
-            out.append(float(value))
-        except (TypeError, ValueError):
-            return None
-    return out
-
-
 def figure_spec(figure: Figure) -> dict[str, Any]:
     """``{"data": [...], "layout": {...}}`` for ``Plotly.newPlot``."""
     layout: dict[str, Any] = {"title": {"text": figure.title}, "margin": {"t": 50, "r": 20},
                               "template": None, "height": 380}
     if figure.kind == "parallel":
-        dims = []
-        for name, values in figure.dimensions:
-            numbers = _numeric(values)
-            if numbers is not None:
-                dims.append({"label": name, "values": numbers})
-            else:
-                categories = sorted({str(v) for v in values})
-                where = {c: i for i, c in enumerate(categories)}
-                dims.append({"label": name, "values": [where[str(v)] for v in values],
-                             "tickvals": list(range(len(categories))), "ticktext": categories})
-        data = [{"type": "parcoords", "dimensions": dims,
+        data = [{"type": "parcoords", "dimensions": parallel_dimensions(figure),
                  "line": {"color": list(figure.color), "colorscale": "Viridis",
                           "showscale": True}}]
         layout["margin"] = {"t": 80, "l": 60, "r": 60}
