@@ -77,8 +77,12 @@ class MissingConfigException(IOError, ConfigCompositionException):
         self.options = list(options) if options is not None else None
 
 
-class ConfigLoadError(HydraException, IOError):
-    """A config file exists but cannot be read or parsed (names file, line and column)."""
+class ConfigLoadError(CompactHydraException, IOError):
+    """A config file exists but cannot be read or parsed (names file, line and column).
+
+    Compact because the message already points at the file, line and column: a traceback through the
+    loader would only bury it.
+    """
 
 
 class UsageError(CompactHydraException):
