@@ -50,6 +50,38 @@ class LazyOrigins(Mapping[str, str]):
             }
         return self._table
 
+    def without_hydra(self) -> dict[str, str]:
+        """The table for the task's keys only (no ``hydra.*``): what a run record keeps.
+
+        Skips the ``hydra`` node's files and leaves, which are most of a composed config, so a
+        job's record pays for its own config's size only (a fraction of a millisecond when small).
+        """
+        if self._table is not None:
+            return {k: v for k, v in self._table.items() if not _is_hydra_key(k)}
+        table: dict[str, str] = {}
+        for item in self._merged:
+            if _is_hydra_key(item.package):
+                continue
+            for key in _leaf_keys(item.content, item.package):
+                table[key] = item.config_path
+        for override in self._overrides:
+            if override.is_delete() or _is_hydra_key(override.key_or_group):
+                continue
+            source = f"override {override.input_line}"
+            table[override.key_or_group] = source
+            value = override.value()
+            if isinstance(value, dict):
+                for leaf in _leaf_keys(OmegaConf.create(value), override.key_or_group):
+                    table[leaf] = source
+        result: dict[str, str] = {}
+        for name in self._config.keys():
+            if name == "hydra":
+                continue
+            for key in _leaf_keys(self._config._get_node(name), str(name)):
+                if key in table:
+                    result[key] = table[key]
+        return result
+
     def __getitem__(self, key: str) -> str:
         return self._compute()[key]
 
@@ -61,6 +93,10 @@ class LazyOrigins(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return f"Origins({self._compute()!r})"
+
+
+def _is_hydra_key(key: str) -> bool:
+    return key == "hydra" or key.startswith("hydra.")
 
 
 def _leaf_keys(node: Any, prefix: str) -> Iterator[str]:
