@@ -40,6 +40,7 @@ ALIASES: Mapping[str, str] = {
         "runlab.plugins.submitit.LocalLauncher",
     "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher":
         "runlab.plugins.submitit.SlurmLauncher",
+    "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper": "runlab.plugins.optuna.OptunaSweeper",
 }
 """Hydra's class paths -> runlab's classes that replace them."""
 
