@@ -74,7 +74,7 @@ class LazyOrigins(Mapping[str, str]):
                 for leaf in _leaf_keys(OmegaConf.create(value), override.key_or_group):
                     table[leaf] = source
         result: dict[str, str] = {}
-        for name in self._config.keys():
+        for name in self._config:
             if name == "hydra":
                 continue
             for key in _leaf_keys(self._config._get_node(name), str(name)):
