@@ -307,7 +307,9 @@ def run_or_multirun(setup: AppSetup) -> None:
         return
     from runlab.runtime.jobs import execute_job
     from runlab.runtime.outputs import RUN_DIR_KEY
+    from runlab.runtime.recording import attach_origins
 
+    attach_origins(config, composed.origins)  # for the run record, computed after the task
     callbacks.on_run_start(config=config, config_name=setup.config_name)
     job_return = execute_job(
         config, setup.task_function, job_dir_key=RUN_DIR_KEY, callbacks=callbacks

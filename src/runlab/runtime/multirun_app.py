@@ -116,7 +116,11 @@ def _job_composer(master: Composed) -> Callable[[Sequence[str]], DictConfig]:
     from runlab.runtime.sweep_compose import JobComposer
 
     def compose_job(overrides: Sequence[str]) -> DictConfig:
-        return compose_sweep_job(master, list(overrides)).config
+        from runlab.runtime.recording import attach_origins
+
+        job = compose_sweep_job(master, list(overrides))
+        attach_origins(job.config, job.origins)  # for the job's run record
+        return job.config
 
     if os.environ.get("RUNLAB_SWEEP_FAST_COMPOSE", "1") == "0":
         return compose_job

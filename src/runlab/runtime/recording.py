@@ -3,15 +3,115 @@
 ``run_job`` calls ``start_recording`` right before the task and ``finish_recording`` right after it;
 keeping both calls here means the runtime knows the tracker through two functions only.  Recording
 never fails a job: the tracker logs its own trouble and ``runlab index`` catches up from the files.
+
+Where each value came from (``Composed.origins``) rides on the job's config object itself
+(:func:`attach_origins`): the config is the one value that travels every way from composition to
+the job -- a ``JobSpec`` to an in-process, process-pool or remote launcher, a pickled batch, a
+Hydra-style launcher's ``load_sweep_config`` -- so no interface between them had to grow a field.
+The carrier is :class:`TaskOrigins`: lazy in-process, a plain table once pickled.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["finish_recording", "index_path_for", "start_recording"]
+__all__ = [
+    "TaskOrigins",
+    "attach_origins",
+    "finish_recording",
+    "index_path_for",
+    "origins_of",
+    "start_recording",
+]
+
+_ORIGINS_ATTRIBUTE = "_runlab_origins"
+
+
+class TaskOrigins(Mapping[str, str]):
+    """Dotted task key -> where its value came from; the ``hydra`` node is left out.
+
+    ``source`` is a composition's origins (computed on first use, by ``without_hydra()`` when it has
+    one, which skips the hydra node) or an already computed table; ``changes`` are laid over it --
+    what a sweep job built from a template changed.  Pickling computes the table once and sends
+    only it, so the template a sweep keeps, and every job handed to another process, carries a
+    small dict instead of the parsed config files.
+    """
+
+    def __init__(self, source: Mapping[str, str], changes: Mapping[str, str] | None = None) -> None:
+        self._source = source
+        self._changes = dict(changes or {})
+        self._table: dict[str, str] | None = None
+
+    @property
+    def computed(self) -> bool:
+        """True when reading the table costs nothing more (already a plain table)."""
+        return self._table is not None or type(self._source) is dict
+
+    def table(self) -> dict[str, str]:
+        if self._table is None:
+            source = self._source
+            without_hydra = getattr(source, "without_hydra", None)
+            if callable(without_hydra):
+                base: dict[str, str] = dict(without_hydra())
+            else:
+                base = {k: v for k, v in source.items() if k.partition(".")[0] != "hydra"}
+            base.update(self._changes)
+            self._table = base
+        return self._table
+
+    def with_changes(self, changes: Mapping[str, str]) -> TaskOrigins:
+        """These origins with ``changes`` laid over (``self`` stays as it is)."""
+        if not changes:
+            return self
+        if self._table is not None:
+            return TaskOrigins(self._table, changes)
+        return TaskOrigins(self._source, {**self._changes, **changes})
+
+    def __getitem__(self, key: str) -> str:
+        return self.table()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.table())
+
+    def __len__(self) -> int:
+        return len(self.table())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (TaskOrigins, (self.table(),))
+
+    def __repr__(self) -> str:
+        return f"TaskOrigins({self.table()!r})"
+
+
+def attach_origins(config: Any, origins: Mapping[str, str] | None) -> None:
+    """Let ``config`` carry its origins to the job that records it (see the module docstring).
+
+    Written into the object's ``__dict__``: pickling a DictConfig keeps it, while ``deepcopy`` (the
+    task's own copy) drops it, so user code never sees it.
+    """
+    if origins is None:
+        config.__dict__.pop(_ORIGINS_ATTRIBUTE, None)
+        return
+    carried = origins if isinstance(origins, TaskOrigins) else TaskOrigins(origins)
+    config.__dict__[_ORIGINS_ATTRIBUTE] = carried
+
+
+def origins_of(config: Any) -> TaskOrigins | None:
+    """The origins :func:`attach_origins` put on ``config``, if any."""
+    carried = getattr(config, "__dict__", {}).get(_ORIGINS_ATTRIBUTE)
+    return carried if isinstance(carried, TaskOrigins) else None
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A started run record plus origins still to compute when it finishes."""
+
+    recorder: Any
+    pending_origins: TaskOrigins | None
 
 
 def index_path_for(config: Any) -> str:
@@ -37,11 +137,13 @@ def start_recording(
     output_dir: str,
     overrides: tuple[str, ...],
 ) -> Any:
-    """Begin the run record of one job; returns the recorder passed back to ``finish_recording``.
+    """Begin the run record of one job; returns the handle passed back to ``finish_recording``.
 
     ``task_config``/``config_yaml`` are the job's config without ``hydra`` and its YAML, which the
     job already made for ``.hydra/config.yaml``: the record reuses them instead of converting the
-    whole config (the ``hydra`` node is most of it) again on every job of a sweep.
+    whole config (the ``hydra`` node is most of it) again on every job of a sweep.  Origins the
+    config carries go into the starting record when they are a table already (sweep jobs built
+    from a template), else into the final one: computing them never delays the task.
     """
     from omegaconf import OmegaConf
 
@@ -56,7 +158,9 @@ def start_recording(
         resolved_yaml = None
     choices_node = OmegaConf.select(config, "hydra.runtime.choices")
     choices = OmegaConf.to_container(choices_node) if choices_node is not None else None
-    return RunRecorder.start(
+    origins = origins_of(config)
+    ready = origins is not None and origins.computed
+    recorder = RunRecorder.start(
         output_dir,
         sweep_dir=str(hydra.sweep.dir) if in_sweep else None,
         job_num=int(hydra.job.num) if in_sweep else None,
@@ -64,15 +168,25 @@ def start_recording(
         choices={str(k): v for k, v in choices.items()} if isinstance(choices, dict) else None,
         config_yaml=config_yaml,
         resolved_yaml=resolved_yaml,
+        origins=origins if ready else None,
         command_line=sys.argv,
         app_dir=str(OmegaConf.select(config, "hydra.runtime.cwd", default=os.getcwd())),
         index_path=index_path_for(config),
     )
+    return Recording(recorder, None if ready else origins)
 
 
 def finish_recording(
     handle: Any, *, status: str, return_value: Any = None, error: BaseException | None = None
 ) -> None:
     """Close the run record started by ``start_recording`` with the job's outcome."""
-    if handle is not None:
-        handle.finish(status.lower(), return_value=return_value, error=error)
+    if handle is None:
+        return
+    pending = handle.pending_origins
+    origins: Mapping[str, str] | None = None
+    if pending is not None:
+        try:
+            origins = pending.table()
+        except Exception:  # noqa: BLE001 - a record without origins beats a failed job
+            origins = None
+    handle.recorder.finish(status.lower(), return_value=return_value, error=error, origins=origins)

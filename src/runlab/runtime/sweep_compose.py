@@ -153,6 +153,7 @@ class JobComposer:
         from runlab.config._value_overrides import apply_value_overrides
         from runlab.config.compose import override_dirname
         from runlab.config.overrides import OverrideType
+        from runlab.runtime.recording import attach_origins, origins_of
 
         config: DictConfig = pickle.loads(template)
         # ``+k=v`` added the key in the template already; on the copy it is a replacement.
@@ -164,6 +165,10 @@ class JobComposer:
             apply_value_overrides(config, as_changes)
         except Exception:  # noqa: BLE001 - the full composition gives the exact error (or succeeds)
             return None
+        origins = origins_of(config)  # the template's, computed when it was pickled
+        if origins is not None:
+            changes = {o.key_or_group: f"override {o.input_line}" for o in changed}
+            attach_origins(config, origins.with_changes(changes))
         task = [o for o in parsed if not o.is_hydra_override()]
         hydra = config.hydra
         with read_write(hydra), open_dict(hydra):

@@ -206,8 +206,13 @@ class RunRecorder:
         self.sink.add(metrics, step)
 
     def finish(self, status: Any, return_value: Any = None,
-               error: BaseException | str | None = None, traceback: str | None = None) -> RunRecord:
-        """Flush metrics and write the final record (``completed``/``failed``/``killed``)."""
+               error: BaseException | str | None = None, traceback: str | None = None,
+               origins: Mapping[str, str] | None = None) -> RunRecord:
+        """Flush metrics and write the final record (``completed``/``failed``/``killed``).
+
+        ``origins`` given here replace the starting record's: the runtime computes them only once
+        the task has returned, so working them out never delays the task.
+        """
         status = str(getattr(status, "name", status)).lower()  # JobStatus.FAILED / "FAILED"
         if status not in STATUSES or status == "running":
             raise ValueError(f"finish(status={status!r}): expected one of completed, failed, killed")
@@ -230,6 +235,7 @@ class RunRecorder:
             return_value=to_jsonable(return_value), error=_describe_error(error),
             traceback=traceback, metrics=metrics, metric_summaries=summaries,
             packages=package_versions(),
+            **({"origins": dict(origins)} if origins is not None else {}),
         )
         self._deactivate()
         write_record(self.record)
