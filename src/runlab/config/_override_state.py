@@ -18,7 +18,15 @@ if TYPE_CHECKING:
     from runlab.config.overrides import Override
     from runlab.config.repository import ConfigRepository
 
-__all__ = ["OverrideState"]
+__all__ = ["GroupOverrideValueError", "OverrideState"]
+
+
+class GroupOverrideValueError(ConfigCompositionException, ValueError):
+    """A group override whose value is not an option name (``db=null``, ``db=1``).
+
+    A ValueError as in Hydra (callers may catch that), and compact so the user sees which override is at
+    fault instead of a traceback.
+    """
 
 
 @dataclass
@@ -57,14 +65,22 @@ class OverrideState:
                 )
             elif override.is_delete():
                 if value is not None and not isinstance(value, str):
-                    raise ValueError(
+                    raise GroupOverrideValueError(
+                        f"Could not delete '{override.key_or_group}' with '{override.input_line}'.\n"
                         f"Config group override deletion value must be a string : {override}"
                     )
                 self.deletions[override.get_key_element()[1:]] = _Deletion(name=value)
             elif not isinstance(value, (str, list)):
-                raise ValueError(
+                raise GroupOverrideValueError(
+                    f"Could not override '{override.key_or_group}' with '{override.input_line}'.\n"
                     "Config group override must be a string or a list. "
                     f"Got {type(value).__name__}"
+                )
+            elif isinstance(value, list) and not all(isinstance(item, str) for item in value):
+                odd = next(item for item in value if not isinstance(item, str))
+                raise GroupOverrideValueError(
+                    f"Could not override '{override.key_or_group}' with '{override.input_line}'.\n"
+                    f"Config group override lists must hold option names. Got {type(odd).__name__}"
                 )
             elif override.is_add():
                 self.appends.append(
