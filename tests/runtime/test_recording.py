@@ -125,3 +125,127 @@ def test_runlab_status_reports_a_finished_sweep(tmp_path: Path) -> None:
     summary = json.loads(status.stdout)
     assert (summary["total"], summary["completed"], summary["failed"]) == (4, 2, 2)
     assert [job["state"] for job in summary["jobs"]] == ["completed", "failed", "completed", "failed"]
+
+
+# -- origins: where each recorded value came from ------------------------------------------------
+ORIGINS_APP = textwrap.dedent(
+    """
+    import runlab
+    from omegaconf import DictConfig
+
+    @runlab.main(version_base=None, config_path="conf", config_name="config")
+    def task(cfg: DictConfig) -> int:
+        return int(cfg.db.port)
+
+    if __name__ == "__main__":
+        task()
+    """
+)
+
+
+def _origins_app(tmp_path: Path) -> Path:
+    (tmp_path / "conf" / "db").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "conf" / "config.yaml").write_text(
+        "defaults:\n  - db: mysql\n  - _self_\nlr: 0.1\ntrainer:\n  epochs: 3\n"
+    )
+    (tmp_path / "conf" / "db" / "mysql.yaml").write_text("host: localhost\nport: 3306\n")
+    (tmp_path / "conf" / "db" / "sqlite.yaml").write_text("host: file\nport: 0\n")
+    script = tmp_path / "app.py"
+    script.write_text(ORIGINS_APP)
+    return script
+
+
+def _run_origins_app(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_"))}
+    return subprocess.run([sys.executable, str(_origins_app(tmp_path)), *args], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, check=False)
+
+
+def _show(tmp_path: Path, run: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_"))}
+    shown = subprocess.run([sys.executable, "-m", "runlab.cli", "show", run], cwd=tmp_path,
+                           env=env, capture_output=True, text=True, check=False)
+    assert shown.returncode == 0, shown.stderr
+    return shown.stdout
+
+
+def test_runlab_show_names_the_file_group_option_or_override_behind_each_value(
+    tmp_path: Path,
+) -> None:
+    result = _run_origins_app(tmp_path, "db.port=3307", "+new=1", "hydra.run.dir=out")
+    assert result.returncode == 0, result.stderr
+    assert _record(tmp_path / "out")["origins"] == {
+        "db.host": "db/mysql",
+        "db.port": "override db.port=3307",
+        "lr": "config",
+        "trainer.epochs": "config",
+        "new": "override +new=1",
+    }
+    shown = _show(tmp_path, "out").splitlines()
+    assert "  db.host = localhost  <- db/mysql" in shown
+    assert "  db.port = 3307  <- override db.port=3307" in shown
+    assert "  lr = 0.1  <- config" in shown
+    assert "  trainer.epochs = 3  <- config" in shown
+    assert "  new = 1  <- override +new=1" in shown
+
+
+def test_each_job_of_a_basic_sweep_records_its_own_origins(tmp_path: Path) -> None:
+    # Jobs 1 and 2 are built from job 0's template (no recomposition): their origins must still
+    # name their own override, and a group change names the option that job picked.
+    result = _run_origins_app(tmp_path, "-m", "db.port=1,2,3", "hydra.sweep.dir=sweep")
+    assert result.returncode == 0, result.stderr
+    for num in range(3):
+        origins = _record(tmp_path / "sweep" / str(num))["origins"]
+        assert origins == {"db.host": "db/mysql", "db.port": f"override db.port={num + 1}",
+                           "lr": "config", "trainer.epochs": "config"}
+    result = _run_origins_app(tmp_path, "-m", "db=mysql,sqlite", "hydra.sweep.dir=groups")
+    assert result.returncode == 0, result.stderr
+    assert _record(tmp_path / "groups" / "1")["origins"]["db.host"] == "db/sqlite"
+
+
+def test_jobs_run_by_the_processes_launcher_record_their_origins(tmp_path: Path) -> None:
+    result = _run_origins_app(tmp_path, "-m", "lr=0.5,0.7", "db=sqlite", "+new=1",
+                              "hydra/launcher=processes", "hydra.launcher.n_jobs=2",
+                              "hydra.sweep.dir=sweep")
+    assert result.returncode == 0, result.stderr
+    for num, lr in ((0, "0.5"), (1, "0.7")):
+        record = _record(tmp_path / "sweep" / str(num))
+        assert record["origins"] == {"db.host": "db/sqlite", "db.port": "db/sqlite",
+                                     "lr": f"override lr={lr}", "trainer.epochs": "config",
+                                     "new": "override +new=1"}
+    assert "  lr = 0.7  <- override lr=0.7" in _show(tmp_path, "sweep/1").splitlines()
+
+
+class _CountingOrigins(dict[str, str]):
+    """A composition's origins that count how often their table is worked out."""
+
+    calls = 0
+
+    def without_hydra(self) -> dict[str, str]:
+        type(self).calls += 1
+        return {k: v for k, v in self.items() if not k.startswith("hydra.")}
+
+
+def test_task_origins_are_worked_out_once_and_travel_as_a_plain_table() -> None:
+    import copy
+    import pickle
+
+    from omegaconf import OmegaConf
+
+    from runlab.runtime.recording import TaskOrigins, attach_origins, origins_of
+
+    source = _CountingOrigins({"lr": "config", "hydra.run.dir": "hydra/config"})
+    config = OmegaConf.create({"lr": 0.1})
+    attach_origins(config, source)
+    carried = origins_of(config)
+    assert carried is not None and not carried.computed and _CountingOrigins.calls == 0
+    travelled = origins_of(pickle.loads(pickle.dumps(config)))
+    assert travelled is not None and travelled.computed
+    assert dict(travelled) == {"lr": "config"} and _CountingOrigins.calls == 1
+    assert dict(carried) == {"lr": "config"} and _CountingOrigins.calls == 1  # cached
+    changed = travelled.with_changes({"lr": "override lr=0.2"})
+    assert dict(changed) == {"lr": "override lr=0.2"} and dict(travelled) == {"lr": "config"}
+    assert isinstance(changed, TaskOrigins) and changed.computed
+    assert origins_of(copy.deepcopy(config)) is None  # the task's own copy never carries them
+    attach_origins(config, None)
+    assert origins_of(config) is None

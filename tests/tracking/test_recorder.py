@@ -50,6 +50,19 @@ def test_start_writes_a_running_record_with_the_environment(tmp_path: Path) -> N
     assert not [p for p in (tmp_path / "run" / ".runlab").iterdir() if p.suffix == ".tmp"]
 
 
+def test_origins_worked_out_after_the_task_land_in_the_final_record(tmp_path: Path) -> None:
+    recorder = _start(tmp_path / "run", origins=None)
+    running = read_record(tmp_path / "run")
+    assert running is not None and running.origins == {}
+    recorder.finish("completed", origins={"db.port": "override db.port=3307"})
+    record = read_record(tmp_path / "run")
+    assert record is not None and record.origins == {"db.port": "override db.port=3307"}
+    kept = _start(tmp_path / "kept")
+    kept.finish("failed")  # no origins given at the end: the starting record's stay
+    again = read_record(tmp_path / "kept")
+    assert again is not None and again.origins["db.port"] == "db/mysql.yaml"
+
+
 def test_finish_records_outcome_and_final_metrics(tmp_path: Path) -> None:
     recorder = _start(tmp_path / "run")
     recorder.log_metrics({"loss": 2.0}, step=0)
