@@ -87,10 +87,10 @@ def test_optional_is_not_a_keyword_in_the_string_form() -> None:
         (5, "Invalid defaults list in 'cfg', defaults must be a list (got int)"),
         ([{"db": "mysql", "x": "y"}], "In cfg: Too many keys in default item"),
         ([{}], "In cfg: Missing group name in {}"),
-        ([{"db": 1}], "Unsupported item value in defaults : int. Supported: string or list"),
-        ([{"db": [1]}], "Unsupported item value in defaults : int, nested list items must be strings"),
-        ([1.5], "Unsupported type in defaults : float"),
-        (["_self_@pkg"], "_self_@PACKAGE is not supported"),
+        ([{"db": 1}], "In cfg: Unsupported item value in defaults : int. Supported: string or list"),
+        ([{"db": [1]}], "In cfg: Unsupported item value in defaults : int, nested list items must be strings"),
+        ([1.5], "In cfg: Unsupported type in defaults : float"),
+        (["_self_@pkg"], "In cfg: _self_@PACKAGE is not supported"),
     ],
 )
 def test_parse_errors(raw: object, message: str) -> None:

@@ -179,7 +179,7 @@ class ConfigCache:
         return LoadedConfig(
             config_path=config_path,
             content=config,
-            header_package=parse_header(head).get("package"),
+            header_package=parse_header(head, full_path).get("package"),
             defaults=parse_defaults_list(config_path, raw_defaults, self.version_base),
             has_defaults=present,
             has_content=_has_real_content(config),

@@ -7,9 +7,6 @@ command-line group overrides and ``override`` entries, and flattens it into the 
 Both are kept: the list drives composition, the tree is what ``--info defaults-tree`` shows.
 """
 
-# Hydra raises ValueError for malformed defaults lists; users and tests catch that type.
-# ruff: noqa: TRY004
-
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -24,6 +21,7 @@ from runlab.config._default_elements import (
     VirtualRoot,
 )
 from runlab.config.versions import base_at_least, deprecation_warning
+from runlab.errors import ConfigCompositionException
 from runlab.types import RunMode
 
 if TYPE_CHECKING:
@@ -32,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConfigDefault",
+    "DefaultsListError",
     "DefaultsResult",
     "DefaultsTreeNode",
     "GroupDefault",
@@ -42,6 +41,13 @@ __all__ = [
     "format_defaults_tree",
     "parse_defaults_list",
 ]
+
+
+class DefaultsListError(ConfigCompositionException, ValueError):
+    """A malformed ``defaults`` entry: a ValueError as in Hydra, reported without a traceback.
+
+    Every message starts with the config it is written in, so the user knows which file to fix.
+    """
 
 
 @dataclass(frozen=True)
@@ -111,16 +117,16 @@ def _group_entry(
     if not base_at_least(version_base, "1.2") and len(entries) > 1 and "optional" in entries:
         legacy_optional = entries.pop("optional")
     if len(entries) > 1:
-        raise ValueError(f"In {config_path}: Too many keys in default item {_show(item)}")
+        raise DefaultsListError(f"In {config_path}: Too many keys in default item {_show(item)}")
     if not entries:
-        raise ValueError(f"In {config_path}: Missing group name in {_show(item)}")
+        raise DefaultsListError(f"In {config_path}: Missing group name in {_show(item)}")
     (key, value), = entries.items()
     if not isinstance(key, str):
-        raise ValueError(f"In {config_path}: Unsupported key in defaults : {type(key).__name__}")
+        raise DefaultsListError(f"In {config_path}: Unsupported key in defaults : {type(key).__name__}")
     group_text, package = _split_package(key)
     group, optional, override = _split_keywords(group_text)
     if group == "":
-        raise ValueError(f"In {config_path}: Missing group name in {_show(item)}")
+        raise DefaultsListError(f"In {config_path}: Missing group name in {_show(item)}")
     if legacy_optional is not None:
         deprecation_warning(
             f"\nIn {config_path}: 'optional: true' is deprecated.\n"
@@ -129,15 +135,16 @@ def _group_entry(
         )
         optional = bool(legacy_optional)
     if value is not None and not isinstance(value, (str, list, tuple)):
-        raise ValueError(
-            f"Unsupported item value in defaults : {type(value).__name__}. Supported: string or list"
+        raise DefaultsListError(
+            f"In {config_path}: Unsupported item value in defaults : {type(value).__name__}."
+            " Supported: string or list"
         )
     if isinstance(value, (list, tuple)):
         for option in value:
             if not isinstance(option, str):
-                raise ValueError(
-                    f"Unsupported item value in defaults : {type(option).__name__},"
-                    " nested list items must be strings"
+                raise DefaultsListError(
+                    f"In {config_path}: Unsupported item value in defaults :"
+                    f" {type(option).__name__}, nested list items must be strings"
                 )
         value = tuple(value)
     _warn_name_keyword(config_path, package, version_base)
@@ -169,11 +176,11 @@ def parse_defaults_list(
     if raw is None:
         return ()
     if isinstance(raw, Mapping):
-        raise ValueError(
+        raise DefaultsListError(
             f"Invalid defaults list in '{config_path}', defaults must be a list (got mapping)"
         )
     if not isinstance(raw, (list, tuple)):
-        raise ValueError(
+        raise DefaultsListError(
             f"Invalid defaults list in '{config_path}', defaults must be a list "
             f"(got {type(raw).__name__})"
         )
@@ -184,9 +191,14 @@ def parse_defaults_list(
         elif isinstance(item, str):
             path, package = _split_package(item)
             _warn_name_keyword(config_path, package, version_base)
-            entries.append(ConfigDefault(path=path, package=package))
+            try:
+                entries.append(ConfigDefault(path=path, package=package))
+            except ValueError as error:  # _self_@PACKAGE: name the config it is written in
+                raise DefaultsListError(f"In {config_path}: {error}") from None
         else:
-            raise ValueError(f"Unsupported type in defaults : {type(item).__name__}")
+            raise DefaultsListError(
+                f"In {config_path}: Unsupported type in defaults : {type(item).__name__}"
+            )
     return tuple(entries)
 
 

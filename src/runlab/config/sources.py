@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from runlab.config.store import ConfigStore
 
 __all__ = [
+    "ConfigHeaderError",
     "ConfigResult",
     "ConfigSource",
     "FileConfigSource",
@@ -110,12 +111,17 @@ class ConfigResult:
     is_schema_source: bool = False
 
 
-def parse_header(text: str) -> dict[str, str | None]:
+class ConfigHeaderError(ConfigLoadError, ValueError):
+    """A malformed ``# @key value`` line: a ValueError as in Hydra, reported compactly with its file."""
+
+
+def parse_header(text: str, filename: str | None = None) -> dict[str, str | None]:
     """The ``# @key value`` lines at the top of a config file (empty lines skipped).
 
     Parsing stops at the first line that is neither empty nor a header line, so a plain comment
-    before ``# @package`` hides it, as in Hydra.
+    before ``# @package`` hides it, as in Hydra.  ``filename`` only names the file in errors.
     """
+    where = f"In '{filename}': " if filename else ""
     header: dict[str, str | None] = {}
     for raw_line in text[:HEADER_SIZE].splitlines():
         line = raw_line.strip()
@@ -125,9 +131,11 @@ def parse_header(text: str) -> dict[str, str | None]:
             break
         parts = line.lstrip("#").strip().split()
         if len(parts) < 2:
-            raise ValueError(f"Expected header format: KEY VALUE, got '{line.lstrip('#').strip()}'")
+            raise ConfigHeaderError(
+                f"{where}Expected header format: KEY VALUE, got '{line.lstrip('#').strip()}'"
+            )
         if len(parts) > 2:
-            raise ValueError(f"Too many components in '{line.lstrip('#').strip()}'")
+            raise ConfigHeaderError(f"{where}Too many components in '{line.lstrip('#').strip()}'")
         key, value = parts
         if key.startswith("@"):
             header[key[1:]] = value
@@ -260,7 +268,7 @@ class FileConfigSource(ConfigSource):
             path=self.full_path(),
             config_path=config_path,
             config=config_from_data(data, filename=full_path),
-            header=parse_header(head),
+            header=parse_header(head, full_path),
         )
 
     def available(self) -> bool:
@@ -317,11 +325,11 @@ class PackageConfigSource(ConfigSource):
         label = f"{self.full_path()}/{file_name}"
         if isinstance(resource, Path):
             head, data = read_yaml_file(resource)
-            header = parse_header(head)
+            header = parse_header(head, str(resource))
             config = config_from_data(data, filename=str(resource))
         else:
             text = resource.read_bytes().decode("utf-8")
-            header = parse_header(text)
+            header = parse_header(text, label)
             config = load_config_text(text, filename=label)
         return ConfigResult(
             provider=self.provider,
