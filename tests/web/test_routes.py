@@ -229,6 +229,62 @@ def test_run_page_config_origins_overrides_metrics(site: Site) -> None:
     assert html.count('<option value="20') == 7
 
 
+def test_a_running_run_page_is_live_until_the_run_ends(tmp_path: Path) -> None:
+    from runlab.tracking.metrics import flush_metrics, log_metrics
+    from runlab.tracking.recorder import RunRecorder
+
+    index = tmp_path / "index.db"
+    recorder = RunRecorder.start(
+        tmp_path / "run", overrides=["db.port=3307"], config_yaml="db:\n  port: 3307\n",
+        origins=None, command_line=["app.py"], app_dir=None, index_path=index)
+    client = TestClient(create_app(index))
+    run_id = recorder.run_id
+    try:
+        page = client.get(f"/runs/{run_id}").text
+        assert 'data-running="1"' in page and "live-dot" in page
+        assert "recorded when the run ends" in page  # origins come with the final record
+        first = client.get(f"/api/runs/{run_id}/status").json()
+        assert first["status"] == "running" and first["running"] is True
+        assert f'data-version="{first["version"]}"' in page
+        log_metrics({"loss": 0.5}, step=0)
+        flush_metrics()
+        second = client.get(f"/api/runs/{run_id}/status").json()
+        assert second["version"] != first["version"]
+        live = client.get(f"/runs/{run_id}/live").text
+        assert "<html" not in live and 'id="run-status"' in live
+        assert "<th>last</th>" in live  # no final value yet: the last one logged
+        assert ">loss<" in live and ">0.5<" in live
+    finally:
+        recorder.finish("completed", origins={"db.port": "override db.port=3307"})
+    ended = client.get(f"/api/runs/{run_id}/status").json()
+    assert ended["status"] == "completed" and ended["running"] is False
+    final = client.get(f"/runs/{run_id}/live").text
+    assert "live-dot" not in final and "override db.port=3307" in final
+    assert 'data-running="0"' in client.get(f"/runs/{run_id}").text
+
+
+def test_a_running_record_whose_process_is_gone_shows_killed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from runlab.tracking.recorder import RunRecorder
+    from runlab.tracking.records import read_record, write_record
+
+    index = tmp_path / "index.db"
+    recorder = RunRecorder.start(tmp_path / "run", config_yaml="a: 1\n", command_line=["app.py"],
+                                 app_dir=None, index_path=index)
+    recorder.finish("completed")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    record = read_record(tmp_path / "run")
+    assert record is not None
+    write_record(record.with_changes(status="running", end=None, pid=int(gone.stdout)))
+    client = TestClient(create_app(index))
+    status = client.get(f"/api/runs/{record.run_id}/status").json()
+    assert (status["status"], status["running"]) == ("killed", False)
+    assert 'data-running="0"' in client.get(f"/runs/{record.run_id}").text
+
+
 def test_run_page_log_filters_by_level_and_text(site: Site) -> None:
     url = f"/runs/{site.single.run_id}"
     everything = _rows(site.get(url).text, "log-table")
@@ -293,7 +349,8 @@ def test_symlink_out_of_the_run_directory_is_refused(site: Site, tmp_path: Path)
 
 
 @pytest.mark.parametrize("url", [
-    "/runs/nope", "/runs/nope/diff?other=x", "/sweeps/nope", "/sweeps/nope/live",
+    "/runs/nope", "/runs/nope/diff?other=x", "/runs/nope/live", "/sweeps/nope",
+    "/sweeps/nope/live",
     "/runs/..%2F..%2Fetc", "/sweeps/%00", "/runs/nope/files/run.json", "/no/such/page",
 ])
 def test_unknown_ids_answer_404_pages(site: Site, url: str) -> None:
@@ -309,6 +366,7 @@ def test_diff_against_unknown_or_missing_run_is_404(site: Site) -> None:
 
 
 @pytest.mark.parametrize("url", ["/api/sweeps/nope/status", "/api/sweeps/nope/charts",
+                                 "/api/runs/nope/status",
                                  "/api/runs/nope/metrics"])
 def test_unknown_ids_answer_404_json(site: Site, url: str) -> None:
     response = site.get(url)

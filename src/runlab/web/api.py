@@ -13,9 +13,9 @@ from starlette.responses import JSONResponse, Response
 from runlab.web import charts as chart_data
 from runlab.web.charts import clean_json, run_curves
 from runlab.web.data import Dashboard
-from runlab.web.pages import sweep_view
+from runlab.web.pages import live_status, run_version, sweep_view
 
-__all__ = ["run_metrics", "sweep_charts", "sweep_status"]
+__all__ = ["run_metrics", "run_status", "sweep_charts", "sweep_status"]
 
 CURVE_ROWS = 5
 
@@ -72,3 +72,19 @@ def run_metrics(request: Request) -> Response:
         raise HTTPException(404, f"no run {run_id!r} in the index")
     names = run.metric_names()
     return _json({"run_id": run_id, "charts": run_curves(run, names)})
+
+
+def run_status(request: Request) -> Response:
+    """A run's status and a ``version`` that changes whenever its record, metrics or log change.
+
+    Read from the run's files, not the index: the index learns of a run at its start and end
+    only, the files as it goes.
+    """
+    run_id = request.path_params["run_id"]
+    record = _dashboard(request).record(run_id)
+    if record is None:
+        raise HTTPException(404, f"no run {run_id!r} in the index")
+    status = live_status(record)
+    version = run_version(record, status)
+    return _json({"run_id": run_id, "status": status, "running": status == "running",
+                  "version": version})

@@ -8,6 +8,7 @@ index; an unknown one is a 404 page, never a traceback.
 from __future__ import annotations
 
 import mimetypes
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,15 +19,16 @@ from starlette.responses import FileResponse, Response
 
 from runlab.tracking.compare import CompareRow, Comparison, compare_runs, pick_metric
 from runlab.tracking.diff import diff_records
+from runlab.tracking.environment import host_name, pid_alive
 from runlab.tracking.model import Run, RunList
 from runlab.tracking.query import QueryError
-from runlab.tracking.records import STATUSES
+from runlab.tracking.records import STATUSES, RunRecord
 from runlab.web.data import Dashboard, RunFilter
 from runlab.web.files import list_files, safe_path
 from runlab.web.logs import LEVELS, read_log
 
-__all__ = ["diff_page", "run_file", "run_page", "runs_page", "sweep_live", "sweep_page",
-           "sweeps_page"]
+__all__ = ["diff_page", "live_status", "run_file", "run_live", "run_page", "runs_page",
+           "sweep_live", "sweep_page", "sweeps_page"]
 
 PAGE_SIZE = 50
 MAX_COMPARE_ROWS = 100
@@ -203,7 +205,7 @@ def sweep_live(request: Request) -> Response:
 
 
 # -- one run -------------------------------------------------------------------------------------
-def _run_and_record(request: Request, run_id: str) -> tuple[Run, Any]:
+def _run_and_record(request: Request, run_id: str) -> tuple[Run, RunRecord]:
     dashboard = _dashboard(request)
     run = dashboard.run(run_id)
     record = dashboard.record(run_id) if run is not None else None
@@ -212,22 +214,80 @@ def _run_and_record(request: Request, run_id: str) -> tuple[Run, Any]:
     return run, record
 
 
+def live_status(record: RunRecord) -> str:
+    """The status to show: a ``running`` record whose process is gone from this host is ``killed``.
+
+    Read-only on purpose (the dashboard never rewrites a record); ``runlab index`` settles it.
+    """
+    if record.status != "running" or not record.pid or record.host != host_name():
+        return record.status
+    return "running" if pid_alive(record.pid, record.pid_started) else "killed"
+
+
+def run_version(record: RunRecord, status: str) -> str:
+    """Changes whenever the run's record, metrics or log file changes (size or mtime), or its status.
+
+    The page carries the version it was built from, so its poller misses nothing written between
+    the page and its first poll.
+    """
+    from runlab.tracking.records import LOG_FILE, METRICS_FILE, RECORD_DIR, RECORD_FILE
+
+    stamps = [status]
+    for name in (RECORD_FILE, METRICS_FILE, LOG_FILE):
+        try:
+            stat = os.stat(os.path.join(record.run_dir, RECORD_DIR, name))
+            stamps.append(f"{stat.st_size}.{stat.st_mtime_ns}")
+        except OSError:
+            stamps.append("-")
+    return ":".join(stamps)
+
+
+def _metric_summaries(record: RunRecord) -> dict[str, Any]:
+    """The record's summaries, or -- while it runs, or if it died -- those of its metrics file."""
+    if record.metric_summaries:
+        return dict(record.metric_summaries)
+    from dataclasses import asdict
+
+    from runlab.tracking.metrics import summarize_metrics_file
+    from runlab.tracking.records import METRICS_FILE, RECORD_DIR
+
+    path = os.path.join(record.run_dir, RECORD_DIR, METRICS_FILE)
+    if not os.path.isfile(path):
+        return {}
+    return {name: asdict(s) for name, s in summarize_metrics_file(path).items()}
+
+
+def _run_parts(request: Request, record: RunRecord) -> dict[str, Any]:
+    """What the parts that change while a run runs need (the page and its live fragment)."""
+    query = request.query_params
+    log_text, log_level = query.get("log_q", ""), query.get("level", "").upper()
+    status = live_status(record)
+    return {
+        "record": record, "status": status, "version": run_version(record, status),
+        "summaries": _metric_summaries(record),
+        "log": read_log(record.run_dir, text=log_text, level=log_level),
+        "log_q": log_text, "level": log_level if log_level in LEVELS else "", "levels": LEVELS,
+    }
+
+
 def run_page(request: Request) -> Response:
     run_id = request.path_params["run_id"]
     run, record = _run_and_record(request, run_id)
-    query = request.query_params
-    log_text, log_level = query.get("log_q", ""), query.get("level", "").upper()
     dashboard = _dashboard(request)
     summary = dashboard.sweep(run.sweep_id) if run.sweep_id else None
     siblings = dashboard.sweep_runs(summary.sweep_id, summary.version) if summary else []
     files, files_truncated = list_files(record.run_dir)
     return _render(request, "run.html", {
-        "run": run, "record": record, "log": read_log(record.run_dir, text=log_text,
-                                                      level=log_level),
-        "log_q": log_text, "level": log_level if log_level in LEVELS else "", "levels": LEVELS,
+        "run": run, **_run_parts(request, record),
         "siblings": [r for r in siblings if r.run_id != run.run_id][:500],
         "files": files, "files_truncated": files_truncated, "nav": "runs",
     })
+
+
+def run_live(request: Request) -> Response:
+    """The parts of the run page that change while it runs (fetched by the page's poller)."""
+    _run, record = _run_and_record(request, request.path_params["run_id"])
+    return _render(request, "run_live.html", _run_parts(request, record))
 
 
 def diff_page(request: Request) -> Response:
