@@ -57,6 +57,21 @@ def _split(text: str | None) -> list[str] | None:
     return [p.strip() for p in text.split(",") if p.strip()] if text else None
 
 
+def _no_runs_match(args: argparse.Namespace, target: str | None,
+                   default_status: list[str] | None) -> CommandError:
+    """"Nothing matched" naming every selector in force, the implicit status filter included:
+    that default (``completed`` for compare and plot) is the usual reason a sweep seems empty."""
+    selectors = [f"sweep {target!r}"] if target else []
+    selectors += [f"--where {where}" for where in getattr(args, "where", None) or []]
+    status = getattr(args, "status", None) or default_status
+    if status:
+        selectors.append(f"--status {','.join(status)}")
+    if getattr(args, "since", None):
+        selectors.append(f"--since {args.since}")
+    scope = ", ".join(selectors) or "the index"
+    return CommandError(f"runlab {args.command}: no runs match {scope}", EXIT_EMPTY)
+
+
 def _when(timestamp: float | None) -> str:
     if timestamp is None:
         return "-"
@@ -168,11 +183,12 @@ def _comparison(args: argparse.Namespace, found: RunList) -> Any:
 
     metric = args.metric or pick_metric(found)
     if metric is None:
-        raise CommandError("runlab: the selected runs have no metrics to compare", EXIT_EMPTY)
+        raise CommandError(f"runlab {args.command}: the selected runs have no metrics to compare",
+                           EXIT_EMPTY)
     if not any(metric in r.metrics for r in found):
         known = sorted({m for r in found for m in r.metrics})
-        raise CommandError(f"runlab: no selected run has metric {metric!r}; known metrics: "
-                           f"{', '.join(known) or 'none'}", EXIT_EMPTY)
+        raise CommandError(f"runlab {args.command}: no selected run has metric {metric!r}; "
+                           f"known metrics: {', '.join(known) or 'none'}", EXIT_EMPTY)
     return compare_runs(found, metric, by=_split(args.by), over=_split(args.over),
                         mode=args.mode)
 
@@ -210,7 +226,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     found = _sweep_runs(args, args.target, ["completed"], with_overrides=False)
     if not found:
-        raise CommandError("runlab: no runs match", EXIT_EMPTY)
+        raise _no_runs_match(args, args.target or args.sweep, ["completed"])
     comparison = _comparison(args, found)
     headers, rows = comparison_rows(comparison)
     if args.output in ("json", "csv"):
@@ -230,10 +246,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from runlab.tracking.records import read_record
     from runlab.tracking.resolve import resolve_run
 
-    left = read_record(_resolve_run_dir(args, args.left, resolve_run))
-    right = read_record(_resolve_run_dir(args, args.right, resolve_run))
+    left_dir = _resolve_run_dir(args, args.left, resolve_run)
+    right_dir = _resolve_run_dir(args, args.right, resolve_run)
+    left, right = read_record(left_dir), read_record(right_dir)
     if left is None or right is None:
-        raise CommandError("runlab: cannot read both run records", EXIT_NO_DATA)
+        unreadable = left_dir if left is None else right_dir
+        raise CommandError(f"runlab diff: {unreadable} has no readable .runlab/run.json",
+                           EXIT_NO_DATA)
     diff = diff_records(left, right)
     if args.output == "json":
         print(json.dumps(diff.to_json(), indent=2, default=str))
@@ -272,10 +291,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
         target = args.targets[0] if args.targets else None
         found = _sweep_runs(args, target, ["completed"])
         if not found:
-            raise CommandError("runlab: no runs match", EXIT_EMPTY)
+            raise _no_runs_match(args, target or args.sweep, ["completed"])
         metric = args.metric or pick_metric(found)
         if metric is None:
-            raise CommandError("runlab: the selected runs have no metrics", EXIT_EMPTY)
+            raise CommandError(f"runlab plot {args.kind}: the selected runs have no metrics",
+                               EXIT_EMPTY)
         if args.kind == "param":
             varying = varying_params(found)
             over = _split(args.over) or list(default_over(varying))
@@ -305,7 +325,7 @@ def _steps_runs(args: argparse.Namespace) -> RunList:
         return RunList(runs)
     found = _sweep_runs(args, args.sweep, None)
     if not found:
-        raise CommandError("runlab: no runs match", EXIT_EMPTY)
+        raise _no_runs_match(args, args.sweep, None)
     if len(found) > _MAX_STEP_LINES:  # one line per run: beyond this the plot is unreadable
         print(f"runlab plot steps: {len(found)} runs match, plotting the first "
               f"{_MAX_STEP_LINES} (narrow with --sweep/--where or name runs)", file=sys.stderr)
