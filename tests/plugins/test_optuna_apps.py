@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -14,6 +13,8 @@ from pathlib import Path
 import pytest
 
 optuna = pytest.importorskip("optuna")
+
+from runlab.plugins.optuna import read_trial_records
 
 APP = """
 import os, time
@@ -54,10 +55,9 @@ def _run(tmp_path: Path, *args: str, timeout: float = 240) -> subprocess.Complet
 
 
 def _trials(sweep: Path) -> dict[int, dict[str, object]]:
-    records = {}
-    for path in sweep.glob("*/.runlab/trial.json"):
-        record = json.loads(path.read_text())
-        records[int(path.parent.parent.name)] = record
+    records = read_trial_records(str(sweep))
+    for num, record in records.items():  # each record names the job's own run dir
+        assert Path(str(record["run_dir"])).name == str(num)
     return records
 
 

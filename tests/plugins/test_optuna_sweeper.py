@@ -28,6 +28,7 @@ from runlab.plugins.optuna import (
     OptunaSweeper,
     TooManyFailedTrialsError,
     objective_values,
+    read_trial_records,
 )
 from runlab.plugins.serial import BasicLauncher
 from runlab.runtime.multirun import MultirunSetup, SweepOutcome, drive_sweep
@@ -118,8 +119,10 @@ def test_console_lines_and_batches_follow_n_jobs(tmp_path: Path, caplog: pytest.
 def test_each_trial_records_its_number_params_value_and_state(tmp_path: Path) -> None:
     sweeper = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=1), n_trials=3, n_jobs=3)
     run_sweep(tmp_path, sweeper, lambda cfg: cfg.x * 2, ["+x=choice(1,2,3)", "+fixed=7"])
-    for num in range(3):
-        record = json.loads((tmp_path / "sweep" / str(num) / ".runlab" / "trial.json").read_text())
+    records = read_trial_records(str(tmp_path / "sweep"))
+    assert sorted(records) == [0, 1, 2]
+    for num, record in records.items():
+        assert record["run_dir"] == str(tmp_path / "sweep" / str(num))
         assert record["number"] == num and record["state"] == "COMPLETE"
         assert record["value"] == record["params"]["+x"] * 2
         assert record["fixed_params"] == {"+fixed": "7"}

@@ -14,8 +14,10 @@ sweeper plugin (spec section 12.5); runlab adds:
   ``n_trials`` counts the whole sweep and the best value carries on.
 * ``objective_key``: when the task returns a mapping, the key (or, for several objectives, the list of
   keys) holding the objective(s).
-* ``<run_dir>/.runlab/trial.json`` per trial: study, trial number, params, value(s) and state, for
-  ``runlab runs/compare/report``.
+* A result line per trial in ``<sweep_dir>/.runlab/optuna_trials.jsonl`` (study, trial number, run
+  dir, params, value(s), state, error; :func:`read_trial_records`), appended once per batch: a file
+  per trial would cost a file creation per trial, the largest thing runlab would add to Optuna's own
+  per-trial cost.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from runlab.errors import HydraException
 from runlab.plugins import JobResult, SweepContext
 from runlab.plugins.optuna_space import SearchSpace, build_search_space, legacy_search_space
 
-__all__ = ["OptunaSweeper", "TooManyFailedTrialsError", "objective_values", "trial_record_path"]
+__all__ = ["OptunaSweeper", "TooManyFailedTrialsError", "objective_values", "read_trial_records"]
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +44,13 @@ STORAGE_FILE = "optuna.journal"
 database engine to import or migrate, appends only, safe for several processes)."""
 JOURNAL_PREFIX = "journal:///"
 """``storage: journal:///path/to/file`` selects a journal file instead of a database URL."""
-TRIAL_FILE = os.path.join(".runlab", "trial.json")
-"""Per-trial record, relative to the trial's run dir."""
-
 TRIALS_FILE = os.path.join(".runlab", "optuna_trials.jsonl")
-"""Sweep-dir file mapping job numbers to trial numbers and overrides, appended when a batch is asked.
+"""Sweep-dir file mapping job numbers to trial numbers and overrides, appended when a batch is asked,
+and holding each trial's result (``"kind": "result"`` lines), appended when the batch is told.
 
 Kept outside the study so that runlab adds no storage write per trial (each journal/database write is
 a locked, synced append -- as costly as the trial's own); a line cut short by a kill is ignored."""
+_RESULT = "result"
 _RETRY_ATTR = "runlab_retry_of"
 
 
@@ -63,7 +64,7 @@ def _read_trial_map(sweep_dir: str, study_name: str) -> dict[int, dict[str, Any]
             for line in file:
                 try:
                     entry = json.loads(line)
-                    if entry["study"] == study_name:
+                    if entry["study"] == study_name and entry.get("kind") != _RESULT:
                         mapping[int(entry["job"])] = entry
                 except (ValueError, KeyError, TypeError):
                     continue
@@ -77,15 +78,31 @@ def _append_trial_map(sweep_dir: str, entries: Sequence[dict[str, Any]]) -> None
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "a", encoding="utf-8") as file:
         # The leading newline ends a line a kill may have cut short (blank lines are skipped).
-        file.write("\n" + "".join(json.dumps(entry) + "\n" for entry in entries))
+        file.write("\n" + "".join(json.dumps(entry, default=str) + "\n" for entry in entries))
 
 
 class TooManyFailedTrialsError(HydraException):
     """More trials of a batch failed than ``max_failure_rate`` allows."""
 
 
-def trial_record_path(run_dir: str) -> str:
-    return os.path.join(run_dir, TRIAL_FILE)
+def read_trial_records(sweep_dir: str, study_name: str | None = None) -> dict[int, dict[str, Any]]:
+    """``job number -> result`` of the trials an Optuna sweep in ``sweep_dir`` ran (the last result of
+    a job wins: a re-run replaces the interrupted one).  A result holds ``study_name``, ``number``,
+    ``run_dir``, ``state``, ``params``, ``values``, ``value`` (single objective), ``fixed_params`` and
+    ``error``; ``study_name`` keeps only that study's trials."""
+    records: dict[int, dict[str, Any]] = {}
+    try:
+        with open(os.path.join(sweep_dir, TRIALS_FILE), encoding="utf-8") as file:
+            for line in file:
+                try:
+                    entry = json.loads(line)
+                    if entry.get("kind") == _RESULT and study_name in (None, entry["study_name"]):
+                        records[int(entry["job"])] = entry
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    continue
+    except FileNotFoundError:
+        pass
+    return records
 
 
 def objective_values(return_value: Any, n_objectives: int, key: str | Sequence[str] | None) -> list[float]:
@@ -363,6 +380,7 @@ class OptunaSweeper:
         import optuna
 
         failures: list[str] = []
+        records: list[dict[str, Any]] = []
         by_num = {result.num: result for result in results}
         for asked in self._asked:
             result = by_num.get(asked.num)
@@ -371,7 +389,7 @@ class OptunaSweeper:
                     self._tell_study(asked.trial, None, optuna.trial.TrialState.FAIL)
                 continue
             if asked.trial is None:
-                self._tell_replayed(asked, result)
+                records.extend(self._tell_replayed(asked, result))
                 continue
             values: list[float] | None = None
             state = optuna.trial.TrialState.COMPLETE
@@ -388,8 +406,10 @@ class OptunaSweeper:
                 log.warning(f"Failed experiment: {error}")
                 failures.append(error)
             frozen = self._tell_study(asked.trial, values, state)
-            _write_trial_record(result.output_dir, self.study.study_name, frozen, error)
+            records.append(_result_entry(result, self.study.study_name, frozen, error))
         self._asked = []
+        if records:
+            _append_trial_map(self.sweep_dir, records)
         if results and len(failures) / len(results) > self.max_failure_rate:
             message = (
                 f"Failed {len(failures)} times out of {len(results)} "
@@ -408,18 +428,20 @@ class OptunaSweeper:
                 raise
             return self.study._storage.get_trial(trial._trial_id)
 
-    def _tell_replayed(self, asked: _AskedTrial, result: JobResult) -> None:
-        """A replayed job ran again (it had failed or been killed): its result becomes a new trial."""
+    def _tell_replayed(self, asked: _AskedTrial, result: JobResult) -> list[dict[str, Any]]:
+        """A replayed job ran again (it had failed or been killed): its result becomes a new trial.
+
+        Returns the trial-map lines to append (the job's new trial, then its result)."""
         import optuna
 
         previous = asked.replayed
         if previous.state == optuna.trial.TrialState.COMPLETE or not result.ok:
-            return
+            return []
         try:
             values = objective_values(result.return_value, len(self.directions), self.objective_key)
         except ValueError as exc:
             log.warning(f"Failed experiment: {exc}")
-            return
+            return []
         trial = optuna.trial.create_trial(
             params=previous.params,
             distributions=previous.distributions,
@@ -428,12 +450,11 @@ class OptunaSweeper:
         )
         self.study.add_trial(trial)
         frozen = self.study.get_trials(deepcopy=False)[-1]
-        _append_trial_map(
-            self.sweep_dir,
-            [{"job": result.num, "study": self.study.study_name, "trial": frozen.number,
-              "overrides": list(asked.overrides)}],
-        )
-        _write_trial_record(result.output_dir, self.study.study_name, frozen, None)
+        return [
+            {"job": result.num, "study": self.study.study_name, "trial": frozen.number,
+             "overrides": list(asked.overrides)},
+            _result_entry(result, self.study.study_name, frozen, None),
+        ]
 
     # -- end -----------------------------------------------------------------------------------
 
@@ -477,28 +498,20 @@ def _locate_function(target: str | Callable[[Any, Any], Any]) -> Callable[[Any, 
     return function
 
 
-def _write_trial_record(run_dir: str, study_name: str, trial: Any, error: str | None) -> None:
-    """``<run_dir>/.runlab/trial.json``: what the run store shows about this run as a trial."""
-    if not run_dir:
-        return
-    record = {
+def _result_entry(result: JobResult, study_name: str, trial: Any, error: str | None) -> dict[str, Any]:
+    """A trial-map line with what ``runlab`` shows about this job as a trial."""
+    values = list(trial.values) if trial.values else None
+    return {
+        "kind": _RESULT,
+        "job": result.num,
+        "study": study_name,
         "study_name": study_name,
         "number": trial.number,
+        "run_dir": result.output_dir,
         "state": trial.state.name,
         "params": trial.params,
-        "values": trial.values,
-        "value": trial.values[0] if trial.values and len(trial.values) == 1 else None,
-        "fixed_params": {
-            k: v for k, v in trial.user_attrs.items() if k != _RETRY_ATTR
-        },
+        "values": values,
+        "value": values[0] if values and len(values) == 1 else None,
+        "fixed_params": {k: v for k, v in trial.user_attrs.items() if k != _RETRY_ATTR},
         "error": error,
     }
-    path = trial_record_path(run_dir)
-    text = json.dumps(record, default=str)
-    try:  # the run dir and its .runlab/ exist when the job ran: no directory calls per trial
-        file = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        file = open(path, "w", encoding="utf-8")  # noqa: SIM115
-    with file:
-        file.write(text)
