@@ -177,3 +177,104 @@ def test_running_sweep_updates_without_reload(page: Any, served: Served, tmp_pat
 
 def served_index(served: Served) -> Any:
     return served.server.config.app.state.dashboard.index_path
+
+
+LIVE_APP = '''
+import logging
+import os
+import time
+
+import runlab
+from runlab.tracking import flush_metrics
+
+log = logging.getLogger("train")
+
+
+def wait(path):
+    deadline = time.monotonic() + 60
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise TimeoutError(path)
+        time.sleep(0.02)
+
+
+@runlab.main(config_path="conf", config_name="config", version_base=None)
+def train(cfg):
+    for step in range(3):
+        wait(os.path.join(cfg.gate, f"step{step}"))
+        runlab.log_metrics({"loss": 1.0 / (step + 1)}, step=step)
+        flush_metrics()
+        log.info("step %d done", step)
+    wait(os.path.join(cfg.gate, "finish"))
+    return 0
+
+
+if __name__ == "__main__":
+    train()
+'''
+
+
+def _points(page: Any) -> int:
+    return int(page.evaluate(
+        "(document.querySelector('#run-charts > div') || {data: [{x: []}]}).data[0].x.length"))
+
+
+def test_running_run_page_shows_status_chart_and_log_growing_then_finished(
+        page: Any, tmp_path: Any) -> None:
+    from web_support import Served
+
+    (tmp_path / "conf" / "db").mkdir(parents=True)
+    (tmp_path / "app.py").write_text(LIVE_APP)
+    (tmp_path / "conf" / "config.yaml").write_text(
+        "defaults:\n  - db: mysql\n  - _self_\ngate: ''\nlr: 0.1\n")
+    (tmp_path / "conf" / "db" / "mysql.yaml").write_text("host: localhost\nport: 3306\n")
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    index = tmp_path / "index.db"
+    served = Served(index)
+    process = run_app(tmp_path, index, "db.port=3307", "+new=1", f"gate={gate}",
+                      "hydra.run.dir=out", wait=False)
+    try:
+        (gate / "step0").touch()
+        deadline = time.monotonic() + 60
+        rows: list[tuple[Any, ...]] = []
+        while not rows and time.monotonic() < deadline:
+            rows = index_rows(index, "SELECT run_id FROM runs") if index.exists() else []
+            time.sleep(0.05)
+        assert rows, "the run never reached the index"
+        page.goto(f"{served.url}/runs/{rows[0][0]}")
+        page.evaluate("window.__notReloaded = true")
+        assert page.locator("#run-status").inner_text().startswith("running")
+        assert page.locator("#run-status .live-dot").count() == 1
+        page.wait_for_function("document.querySelector('#run-charts > div')"
+                               " && document.querySelector('#run-charts > div').data[0].x.length >= 1")
+        (gate / "step1").touch()
+        page.wait_for_function(
+            "document.querySelector('#run-charts > div').data[0].x.length == 2", timeout=30_000)
+        assert "step 1 done" in page.locator("#log-table").inner_text()
+        assert page.locator("#run-status").inner_text().startswith("running")
+        (gate / "step2").touch()
+        page.wait_for_function(
+            "document.querySelector('#run-charts > div').data[0].x.length == 3", timeout=30_000)
+        (gate / "finish").touch()
+        page.wait_for_function("document.body.dataset.liveEnded === '1'", timeout=30_000)
+        assert page.locator("#run-status").inner_text() == "completed"
+        assert page.locator("#run-status .live-dot").count() == 0
+        assert _points(page) == 3
+        assert page.evaluate("window.__notReloaded") is True
+        origins = {row.split("\t")[0]: row.split("\t")[-1] for row in
+                   page.locator("#config-table tbody tr").all_inner_texts()}
+        assert origins["db.port"] == "override db.port=3307"
+        assert origins["db.host"] == "db/mysql"
+        assert origins["new"] == "override +new=1" and origins["lr"] == "config"
+        polls: list[str] = []
+        page.on("request", lambda r: polls.append(r.url) if "/status" in r.url else None)
+        page.wait_for_timeout(1300)  # longer than the poll interval: the ended page stays quiet
+        assert polls == []
+    finally:
+        for name in ("step0", "step1", "step2", "finish"):
+            (gate / name).touch()
+        output, _ = process.communicate(timeout=60)
+        served.stop()
+    assert process.returncode == 0, output
+    _clean(page)
