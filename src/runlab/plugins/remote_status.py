@@ -206,7 +206,7 @@ def run_status_command(
     try:
         status = status_of_sweep(sweep_dir)
     except FileNotFoundError as error:
-        sys.stderr.write(f"{error}\n")
+        sys.stderr.write(f"runlab status: {error}\n")
         return 3
     if as_json:
         out.write(json.dumps(status, indent=1) + "\n")
