@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from runlab.errors import HydraException
+from runlab.errors import CompactHydraException
 from runlab.plugins import COMPLETED, JobResult
 
 __all__ = [
@@ -49,8 +49,8 @@ _MAX_PICKLED_RETURN_BYTES = 1 << 20
 _LOCK_WAIT_SECONDS = 30.0
 
 
-class SweepLockedError(HydraException):
-    """Another live process is driving this sweep directory."""
+class SweepLockedError(CompactHydraException):
+    """Another live process is driving this sweep directory (compact: its message says what to do)."""
 
 
 def _state_dir(sweep_dir: str) -> str:
