@@ -136,7 +136,7 @@ def test_help_template_unknown_placeholder_is_a_short_error(
     outcome = run(capsys, conf, "--help", 'hydra.help.template="$X"')
     assert outcome.code == 1
     assert outcome.err.startswith(
-        "Unknown placeholder $X in the help template; available: $FLAGS_HELP"
+        "Unknown placeholder $X in hydra.help.template; available: $FLAGS_HELP"
     )
 
 

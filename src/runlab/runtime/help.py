@@ -43,9 +43,18 @@ def config_groups_help(repository: Any, *, hydra_groups: bool) -> str:
 
 
 def render_help(
-    template: str, *, flags_help: str, repository: Any, config: DictConfig, resolve: bool
+    template: str,
+    *,
+    flags_help: str,
+    repository: Any,
+    config: DictConfig,
+    resolve: bool,
+    key: str = "hydra.help.template",
 ) -> str:
-    """Fill a help template; an unknown placeholder is a user mistake reported in one line."""
+    """Fill a help template; an unknown placeholder is a user mistake reported in one line.
+
+    ``key`` is where the template came from, so the error says which setting to fix.
+    """
     import copy
     from string import Template
 
@@ -66,11 +75,11 @@ def render_help(
         return Template(template).substitute(values)
     except KeyError as error:
         raise UsageError(
-            f"Unknown placeholder ${error.args[0]} in the help template; available: "
+            f"Unknown placeholder ${error.args[0]} in {key}; available: "
             + ", ".join(f"${name}" for name in _PLACEHOLDERS)
         ) from None
     except ValueError as error:
-        raise UsageError(f"Invalid help template: {error}") from None
+        raise UsageError(f"Invalid help template in {key}: {error}") from None
 
 
 def _print_help(
@@ -96,6 +105,7 @@ def _print_help(
         repository=ConfigRepository(composed.search_path),
         config=shown,
         resolve=setup.invocation.resolve,
+        key=f"hydra.{node}.template",
     )
     print(text)
 
