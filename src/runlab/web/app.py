@@ -227,4 +227,7 @@ def create_app(index_path: str | os.PathLike[str], *,
                     exception_handlers={HTTPException: _http_error, 500: _server_error})
     app.state.dashboard = Dashboard(index_path)
     app.state.templates = make_templates()
+    from runlab.web.study import install_study_views
+
+    install_study_views(app)  # the Optuna study section of sweep pages
     return app
