@@ -65,7 +65,8 @@ def test_paths_complete_from_the_filesystem(tmp_path: object) -> None:
     import os
 
     os.mkdir("conf")
-    assert suggest("app.name=./") == ["app.name=./conf/"]
+    assert suggest("app.name=./") == ["app.name=./conf"]  # no trailing "/" for dirs (Hydra's rule)
+    assert suggest("db=./c") == ["db=./conf"]  # a path value wins over the group's options
 
 
 def test_query_parses_the_line_and_formats_per_shell() -> None:

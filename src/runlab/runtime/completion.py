@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = ["SHELLS", "install_help", "install_script", "query", "uninstall_script"]
@@ -131,117 +131,192 @@ def _strip_command(words: list[str]) -> list[str]:
     return words[1:]
 
 
-def _is_path_value(value: str) -> bool:
-    return value.startswith(("/", "./", ".", "\\", ".\\")) or (
-        len(value) >= 2 and value[1] == ":" and value[0].isalpha()
-    )
+# ---------------------------------------------------------------------------------------------- file paths
+
+_PATH_PREFIXES = (".", "/", "\\", "./", ".\\")
 
 
-def _complete_files(key: str, value: str) -> list[str]:
-    directory, _, prefix = value.rpartition("/")
-    listing_dir = directory or "."
-    if value.startswith("/") and not directory:
-        listing_dir = "/"
+def _file_word(word: str) -> tuple[str, str] | None:
+    """``(key=, path)`` when the value after the word's *last* ``=`` looks like a path, else None.
+
+    Hydra tests this before anything else, so ``db=./`` completes files even though ``db`` is a group.
+    """
+    key_eq, sep, value = word.rpartition("=")
+    if not sep or not value:
+        return None
+    prefixes = _PATH_PREFIXES
+    if sys.platform.startswith("win"):
+        prefixes += tuple(f"{chr(drive)}:" for drive in range(ord("a"), ord("z")))
+    if value.lower().startswith(prefixes):
+        return key_eq + sep, value
+    return None
+
+
+def _complete_files(path: str) -> list[str]:
+    """Entries of the directory ``path`` names (or of its parent, filtered by the last component).
+
+    Directories get no trailing ``/``, as in Hydra: the next TAB lists their content.
+    """
+    if os.path.isdir(path):
+        directory, name_prefix = path, ""
+    else:
+        directory, name_prefix = os.path.dirname(path), os.path.basename(path)
     try:
-        names = sorted(os.listdir(os.path.expanduser(listing_dir)))
+        names = os.listdir(directory) if os.path.isdir(directory) else []
     except OSError:
-        return []
-    base = f"{directory}/" if directory or value.startswith("/") else ""
-    results = []
-    for name in names:
-        if name.startswith(prefix):
-            full = os.path.join(listing_dir, name)
-            results.append(f"{key}={base}{name}{'/' if os.path.isdir(full) else ''}")
-    return results
+        names = []
+    return [os.path.join(directory, name) for name in names if name.startswith(name_prefix)]
 
 
-def _group_suggestions(repository: Any, word: str, prefix: str, deletion: bool) -> list[str]:
-    parent = word.rpartition("/")[0]
-    results = []
+# ---------------------------------------------------------------------------------------------- config groups
+
+
+def _group_matches(repository: Any, word: str) -> tuple[list[str], bool]:
+    """Group (``db=``, ``server/``) or option (``db=mysql``) suggestions, and whether ``word`` named a
+    group with options (then config keys are not looked at, and the config need not be composed).
+
+    Only one ``+`` or ``~`` is recognised as a prefix, so ``++`` completes nothing (Hydra's rule).
+    """
+    prefix = word[0] if word.startswith(("+", "~")) else ""
+    rest = word[len(prefix) :]
+    deletion = prefix == "~"
+    found: list[str] = []
+    if "=" in rest:
+        parent = rest[: rest.rfind("=")]
+        options = repository.get_group_options(parent)
+        for option in options:
+            name = f"{parent}={option}" if parent else option
+            if name.startswith(rest):
+                found.append(name)
+        return [prefix + name for name in found], bool(options)
+    parent = rest[: rest.rfind("/")] if "/" in rest else ""
     for group in repository.list_groups(parent):
-        path = f"{parent}/{group}" if parent else group
-        has_configs = bool(repository.get_group_options(path))
-        has_groups = bool(repository.list_groups(path))
-        if has_configs and has_groups:
-            suffix = ""
-        elif has_groups:
-            suffix = "/"
-        else:
-            suffix = "" if deletion else "="
-        results.append(f"{prefix}{path}{suffix}")
-    return results
+        name = f"{parent}/{group}" if parent else group
+        if not name.startswith(rest):
+            continue
+        has_options = bool(repository.get_group_options(name))
+        has_groups = bool(repository.list_groups(name))
+        if has_options and not has_groups and not deletion:
+            name += "="
+        elif has_groups and not has_options:
+            name += "/"
+        found.append(prefix + name)
+    return found, False
 
 
-def _key_suggestions(config: Any, word: str) -> list[str]:
-    from omegaconf import DictConfig, OmegaConf
-
-    parent, _, _ = word.rpartition(".")
-    node = OmegaConf.select(config, parent) if parent else config
-    if not isinstance(node, DictConfig):
-        return []
-    results = []
-    for key in node:
-        full = f"{parent}.{key!s}" if parent else str(key)
-        child = node._get_node(key)
-        results.append(f"{full}." if isinstance(child, DictConfig) else f"{full}=")
-    return results
+# ---------------------------------------------------------------------------------------------- config keys
 
 
-def _value_suggestions(config: Any, repository: Any, key: str, value: str) -> list[str]:
-    from omegaconf import OmegaConf
+def _config_matches(config: Any, word: str) -> list[str]:
+    """Keys (``db.user=``, ``db.``) and current values (``db.user=omry``) of the composed config.
 
-    bare_key = key.lstrip("+~")
-    group = bare_key.split("@", 1)[0]
-    if repository.group_exists(group):
-        return [f"{key}={option}" for option in repository.get_group_options(group)]
-    if _is_path_value(value):
-        return _complete_files(key, value)
+    A value is offered only for a word ending in ``=``; a word ending in ``.`` or ``=`` on a node lists
+    its children (so ``app=`` on a dict node gives ``app=name=`` -- Hydra's rule, kept for fidelity).
+    """
+    from omegaconf import DictConfig, ListConfig, MissingMandatoryValue, OmegaConf
+
+    def shown(key: Any, value: Any) -> str:
+        return f"{key}." if OmegaConf.is_config(value) else f"{key}="
+
     if config is None:
         return []
-    current = OmegaConf.select(config, bare_key, throw_on_missing=False, default=None)
-    if current is None:
-        return []
-    if isinstance(current, bool):
-        return [f"{key}={str(current).lower()}"]
-    return [f"{key}={current}"]
+    if word.endswith((".", "=")):
+        try:
+            node = OmegaConf.select(config, word[:-1], throw_on_missing=True)
+        except MissingMandatoryValue:
+            node = ""
+        if node is None:
+            return []
+        if OmegaConf.is_config(node):
+            found = _config_matches(node, "")
+        else:
+            found = [str(node).lower() if isinstance(node, bool) else str(node)]
+        return [f"{word}{match}" for match in found]
+    base, dot, partial = word.rpartition(".")
+    if dot:
+        node = OmegaConf.select(config, base)
+        return [f"{base}.{match}" for match in _config_matches(node, partial)]
+    matches: list[str] = []
+    if isinstance(config, DictConfig):
+        for key, value in config.items_ex(resolve=False):
+            if str(key).startswith(word):
+                matches.append(shown(key, value))
+    elif isinstance(config, ListConfig):
+        for index in range(len(config)):
+            try:
+                value = config[index]
+            except MissingMandatoryValue:
+                matches.append(shown(index, ""))
+                continue
+            if str(index).startswith(word):
+                matches.append(shown(index, value))
+    return matches
+
+
+def suggest(load_config: Callable[[], Any], repository: Any, word: str) -> list[str]:
+    """Hydra's suggestions for ``word``: file paths, else groups/options plus config keys/values.
+
+    ``load_config()`` composes the config with the words already typed (None if that fails); it is
+    called only when ``word`` is not a group's ``name=`` (Hydra composes only then too).
+    """
+    file_word = _file_word(word)
+    if file_word is not None:
+        key_eq, path = file_word
+        return sorted({key_eq + name for name in _complete_files(path)})
+    groups, named_a_group = _group_matches(repository, word)
+    keys: list[str] = []
+    if not named_a_group:
+        try:
+            keys = _config_matches(load_config(), word)
+        except Exception:  # noqa: BLE001 - an unresolvable node offers nothing (Hydra: a traceback)
+            keys = []
+    return sorted(set(groups + keys))
 
 
 def suggestions(
     config: Any, repository: Any, complete_words: Sequence[str], word: str
 ) -> list[str]:
-    """Suggestions for ``word`` given a composed config (None if composition failed) and the groups."""
+    """Suggestions for ``word`` given an already composed config (None if composition failed)."""
     del complete_words  # composition already used them
-    if "=" in word:
-        key, _, value = word.partition("=")
-        found = _value_suggestions(config, repository, key, value)
-    elif word.startswith(("+", "~")):
-        prefix = word[:2] if word.startswith("++") else word[:1]
-        found = _group_suggestions(repository, word[len(prefix) :], prefix, prefix == "~")
-    else:
-        found = _group_suggestions(repository, word, "", False)
-        if config is not None:
-            found += _key_suggestions(config, word)
-    return sorted({item for item in found if item.startswith(word)})
+    return suggest(lambda: config, repository, word)
 
 
 def parse_query_line(line: str) -> tuple[list[str], str, bool]:
-    """Split ``COMP_LINE`` into complete override words, the partial word, and whether ``-m`` was given."""
-    words = line.split(" ")
-    partial = words[-1] if words else ""
-    complete = [w for w in _strip_command(words[:-1]) if w]
-    multirun = any(w in ("-m", "--multirun") for w in complete)
-    overrides = [w for w in complete if not w.startswith("-")]
-    return overrides, partial, multirun
+    """Split ``COMP_LINE`` into the overrides typed so far, the word being completed, and ``-m``.
+
+    The words after the command are parsed with the app's own flags (``-cn NAME`` is a flag and its
+    value, not two overrides); the word being completed is the last override unless the line ends in
+    a space.  A line argparse rejects exits with its usage message, like Hydra's query.
+    """
+    from runlab.runtime.argv import parse_argv
+
+    words = _strip_command(line.split())
+    invocation = parse_argv(words)
+    overrides = list(invocation.overrides)
+    if line.endswith(" ") or not line.strip() or not overrides:
+        return overrides, "", invocation.multirun
+    return overrides[:-1], overrides[-1], invocation.multirun
 
 
 def query(shell: str, compose: Any, repository: Any, line: str | None = None) -> str:
     """Output for ``-sc query=<shell>``; ``compose(overrides, multirun)`` returns a config or raises."""
     line = os.environ.get("COMP_LINE", "") if line is None else line
     overrides, partial, multirun = parse_query_line(line)
-    try:
-        config = compose(overrides, multirun)
-    except Exception:  # noqa: BLE001 - a broken command line still gets group completions
-        config = None
-    found = suggestions(config, repository, overrides, partial)
+    from runlab.config.overrides import parse_override
+
+    # a malformed word fails the query with the parser's message; a sweep outside multirun fails
+    # composition (Hydra's "Ambiguous value"), so only groups are offered
+    parsed = [parse_override(override) for override in overrides]
+    sweeping_without_multirun = not multirun and any(o.is_sweep_override() for o in parsed)
+
+    def load_config() -> Any:
+        if sweeping_without_multirun:
+            return None
+        try:
+            return compose(overrides, multirun)
+        except Exception:  # noqa: BLE001 - a broken command line still gets group completions
+            return None
+
+    found = suggest(load_config, repository, partial)
     separator = "\n" if shell == "fish" else " "
     return separator.join(found)
