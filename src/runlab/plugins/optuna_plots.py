@@ -154,7 +154,7 @@ def parallel_figure(study: Any) -> Figure:
     names = sorted({name for t in completed for name in t.params})
     return Figure(
         kind="parallel",
-        title=f"Trials of {study.study_name}",
+        title=f"Parallel coordinates of {study.study_name}",
         x_label="",
         y_label="",
         dimensions=tuple((n, tuple(t.params.get(n) for t in completed)) for n in names),

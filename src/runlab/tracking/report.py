@@ -2,6 +2,10 @@
 
 Self-contained means no network: plotly.js is embedded once (inline ``<script>``) and matplotlib
 fallbacks are ``data:`` URIs.  Without either plotting library the report still has its tables.
+
+A sweep run by the Optuna sweeper also gets its study's figures (optimization history, parameter
+importances, parallel coordinates, objective vs each parameter: :mod:`runlab.plugins.optuna_plots`),
+read from the study the sweeper kept in the sweep dir; optuna is imported only when there is one.
 """
 
 from __future__ import annotations
@@ -102,6 +106,28 @@ def _figures(runs: Sequence[Run], comparison: Comparison, writer: _FigureWriter)
     return parts
 
 
+def _study_sections(runs: Sequence[Run], writer: _FigureWriter) -> list[str]:
+    """An "Optuna study" section per study kept in the sweep dir of ``runs`` (none otherwise)."""
+    from runlab.plugins.optuna_plots import find_study_dirs
+
+    sections: list[str] = []
+    for sweep_dir in find_study_dirs(r.run_dir for r in runs if r.run_dir):
+        try:
+            from runlab.plugins.optuna_plots import open_sweep_study, study_figures
+
+            study = open_sweep_study(sweep_dir)
+            figures = [writer.html(figure) for figure in study_figures(study)]
+        except Exception as error:  # noqa: BLE001 - a study problem must not lose the report
+            _log.warning("report: study figures of %s skipped: %s", sweep_dir, error)
+            sections.append(f'<h2>Optuna study</h2><p class="muted">study figures unavailable: '
+                            f"{html.escape(str(error))}</p>")
+            continue
+        sections.append(f'<h2 id="optuna-study">Optuna study: {html.escape(study.study_name)}</h2>')
+        sections.append(f'<div class="study" data-study="{html.escape(study.study_name)}">'
+                        + "".join(figures) + "</div>")
+    return sections
+
+
 def _failed_section(runs: Sequence[Run]) -> str:
     failed = [r for r in runs if r.status in ("failed", "killed")]
     if not failed:
@@ -133,6 +159,7 @@ def render_report(runs: Sequence[Run], *, metric: str | None = None, mode: str |
     for run in runs:
         counts[run.status] = counts.get(run.status, 0) + 1
     metric = metric or pick_metric(completed or runs)
+    writer = _FigureWriter()
     sections = [
         f"<h1>{html.escape(title or f'Sweep {sweep}')}</h1>",
         f'<p class="muted">{len(runs)} runs: '
@@ -149,12 +176,13 @@ def render_report(runs: Sequence[Run], *, metric: str | None = None, mode: str |
                                table_id="compare"))
         sections.append("<h2>Plots</h2>")
         try:
-            sections.extend(_figures(runs, comparison, _FigureWriter()))
+            sections.extend(_figures(runs, comparison, writer))
         except Exception as error:  # noqa: BLE001 - a plot problem must not lose the report
             _log.warning("report plots skipped: %s", error)
             sections.append(f'<p class="muted">plots unavailable: {html.escape(str(error))}</p>')
     else:
         sections.append("<p>No completed run with metrics to compare.</p>")
+    sections.extend(_study_sections(runs, writer))
     sections.append("<h2>Failed jobs</h2>")
     sections.append(_failed_section(runs))
     sections.append("<h2>All runs</h2>")
