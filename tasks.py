@@ -64,40 +64,77 @@ def ensure_oracle_optuna_env() -> Path:
     return _ensure_env(ORACLE_OPTUNA, ORACLE_OPTUNA_PACKAGES, "oracle-optuna-1")
 
 
-def ensure_chromium() -> None:
-    """The dashboard's browser tests drive Debian's chromium package (never a downloaded build)."""
-    if shutil.which("chromium") or os.environ.get("RUNLAB_CHROMIUM"):
-        return
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+CHROMIUM_PACKAGES = ["chromium"]
+SLURM_PACKAGES = ["slurm-wlm", "slurmdbd", "munge", "mariadb-server"]
+SLURM_PROGRAMS = ("slurmctld", "slurmd", "slurmdbd", "munged", "mysqld_safe", "sbatch", "sacct")
+"""What tests/plugins/slurm_cluster.py starts or calls (the same list as its ``BINARIES``)."""
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _missing_slurm_programs() -> list[str]:
+    return [
+        name
+        for name in SLURM_PROGRAMS
+        if shutil.which(name) is None and not Path(f"/usr/sbin/{name}").exists()
+    ]
+
+
+def ensure_system_packages() -> bool:
+    """Debian packages some tests drive: chromium (the dashboard's browser tests) and a single-node
+    Slurm (the submitit_slurm launcher's tests).  Installed with apt when running as root, in one
+    apt call (apt's per-call overhead is most of the time); never a downloaded build.
+
+    Returns whether the Slurm tests can run here (programs present and root, which they need to
+    start Slurm's daemons).
+    """
+    wanted: list[str] = []
+    if not (shutil.which("chromium") or os.environ.get("RUNLAB_CHROMIUM")):
+        wanted += CHROMIUM_PACKAGES
+    if _missing_slurm_programs():
+        wanted += SLURM_PACKAGES
+    if wanted and shutil.which("apt-get") and _is_root():
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         _run("apt-get", "update", "-qq", env=env)
-        _run("apt-get", "install", "-y", "-qq", "chromium", env=env)
-        return
-    print("warning: chromium is not installed; the dashboard's browser tests will fail "
-          "(install Debian's `chromium` package or set RUNLAB_CHROMIUM)", file=sys.stderr)
+        _run("apt-get", "install", "-y", "-qq", *wanted, env=env)
+    elif wanted:
+        print(
+            f"warning: not root or no apt-get, so not installing {' '.join(wanted)}; the tests "
+            "that need them fail in CI (CI=true) and are skipped elsewhere",
+            file=sys.stderr,
+        )
+    if not (shutil.which("chromium") or os.environ.get("RUNLAB_CHROMIUM")):
+        print("warning: chromium is not installed; the dashboard's browser tests will fail "
+              "(install Debian's `chromium` package or set RUNLAB_CHROMIUM)", file=sys.stderr)
+    return _is_root() and not _missing_slurm_programs()
 
 
 def task_test(extra: list[str]) -> int:
     python = ensure_dev_env()
     oracle = ensure_oracle_env()
     oracle_optuna = ensure_oracle_optuna_env()
-    ensure_chromium()
+    slurm_ready = ensure_system_packages()
     env = {
         **os.environ,
         "RUNLAB_ORACLE_PYTHON": str(oracle),
         "RUNLAB_ORACLE_OPTUNA_PYTHON": str(oracle_optuna),
         "RAY_USAGE_STATS_ENABLED": "0",
     }
+    if slurm_ready:
+        env.setdefault("RUNLAB_TEST_SLURM", "1")  # tests/plugins/test_submitit_slurm.py
     _run(python, "-m", "ruff", "check", "src", "tests", "benchmarks")
     _run(python, "-m", "mypy")  # --strict on src/runlab, configured in pyproject.toml
     return subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-n", "2", *extra], cwd=ROOT, env=env
+        [str(python), "-m", "pytest", "-q", "-n", "2", *extra], cwd=ROOT, env=env, check=False
     ).returncode
 
 
 def task_demo(extra: list[str]) -> int:
     python = ensure_dev_env()
-    return subprocess.run([str(python), str(ROOT / "examples" / "demo" / "run_demo.py"), *extra], cwd=ROOT).returncode
+    demo = ROOT / "examples" / "demo" / "run_demo.py"
+    return subprocess.run([str(python), str(demo), *extra], cwd=ROOT, check=False).returncode
 
 
 TASKS = {"demo": task_demo, "test": task_test}

@@ -1,7 +1,10 @@
 """``hydra/launcher=submitit_slurm`` on a real single-node Slurm started by this module.
 
-Opt-in with ``RUNLAB_TEST_SLURM=1``; needs Debian's Slurm packages and root (see
-``slurm_cluster.INSTALL_HINT``).  CI installs them and sets the variable.
+Runs with ``RUNLAB_TEST_SLURM=1`` or in CI (``CI=true``); needs Debian's Slurm packages and root
+(see ``slurm_cluster.INSTALL_HINT``).  ``python3 tasks.py test`` installs them when it runs as root
+and sets the variable; in CI a machine without them fails these tests instead of skipping them.
+The module starts one cluster per xdist worker that runs its tests; clusters on one machine take
+turns (``slurm_cluster`` holds a machine-wide lock), so ``pytest -n 2`` is safe.
 """
 
 from __future__ import annotations
@@ -19,19 +22,23 @@ from slurm_cluster import INSTALL_HINT, missing, slurm_cluster
 
 from runlab.plugins.remote_status import status_of_sweep
 
-if os.environ.get("RUNLAB_TEST_SLURM") != "1":  # pragma: no cover - depends on the machine
-    # Opt-in: the cluster's daemons (munged, MariaDB) are machine-wide, so two test runs at once
-    # would stop each other's.  CI sets RUNLAB_TEST_SLURM=1 after installing the packages.
+IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+if os.environ.get("RUNLAB_TEST_SLURM") != "1" and not IN_CI:  # pragma: no cover - the machine
+    # Opt-in: the cluster's daemons (munged, MariaDB) are machine-wide and need root.
     pytest.skip(
         f"real-Slurm tests run with RUNLAB_TEST_SLURM=1 (as root, after: {INSTALL_HINT})",
         allow_module_level=True,
     )
-if missing() or os.geteuid() != 0:  # pragma: no cover - depends on the machine
-    pytest.fail(f"RUNLAB_TEST_SLURM=1 needs root and {', '.join(missing())}: {INSTALL_HINT}")
 
 
 @pytest.fixture(scope="module")
 def slurm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    absent = missing()
+    if absent:
+        pytest.fail(f"the Slurm tests need {', '.join(absent)}: {INSTALL_HINT}", pytrace=False)
+    if os.geteuid() != 0:
+        pytest.fail("the Slurm tests start Slurm's daemons and need root", pytrace=False)
     with slurm_cluster(tmp_path_factory.mktemp("slurm")) as env:
         yield env
 
