@@ -66,7 +66,9 @@ def test_append_without_anchor_goes_last() -> None:
 
 
 def test_append_after_the_last_match() -> None:
-    path = ConfigSearchPath([SearchPathEntry("a", "1"), SearchPathEntry("b", "2"), SearchPathEntry("a", "3")])
+    path = ConfigSearchPath(
+        [SearchPathEntry("a", "1"), SearchPathEntry("b", "2"), SearchPathEntry("a", "3")]
+    )
     path.append("new", "x", anchor="a")
     assert _providers(path) == ["a", "b", "a", "new"]
     path.append("new2", "y", anchor=SearchPathQuery(path="2"))
@@ -76,7 +78,9 @@ def test_append_after_the_last_match() -> None:
 
 
 def test_prepend_before_the_first_match() -> None:
-    path = ConfigSearchPath([SearchPathEntry("a", "1"), SearchPathEntry("b", "2"), SearchPathEntry("b", "3")])
+    path = ConfigSearchPath(
+        [SearchPathEntry("a", "1"), SearchPathEntry("b", "2"), SearchPathEntry("b", "3")]
+    )
     path.prepend("new", "x", anchor="b")
     assert _providers(path) == ["a", "new", "b", "b"]
     path.prepend("front", "y", anchor="a")
@@ -174,12 +178,21 @@ def test_config_path_naming_a_file_is_refused(config_path: str) -> None:
 # ---------------------------------------------------------------- --config-dir
 
 
-def test_config_dir_goes_just_before_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_dir_goes_just_before_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "extra").mkdir()
     monkeypatch.chdir(tmp_path)
     path = create_search_path("file:///app/conf", plugins=[AppendingPlugin()])
     add_config_dir(path, "extra")
-    assert _providers(path) == ["hydra", "early-plugin", "main", "my-plugin", "command-line", "schema"]
+    assert _providers(path) == [
+        "hydra",
+        "early-plugin",
+        "main",
+        "my-plugin",
+        "command-line",
+        "schema",
+    ]
     assert path.get_path()[-2].path == f"file://{tmp_path / 'extra'}"
 
 
@@ -206,7 +219,9 @@ def test_no_setting_keeps_the_search_path(tmp_path: Path) -> None:
 
 def test_setting_from_the_primary_config(tmp_path: Path) -> None:
     (tmp_path / "more").mkdir()
-    primary = OmegaConf.create({"hydra": {"searchpath": [f"file://{tmp_path / 'more'}", "pkg://runlab.conf"]}})
+    primary = OmegaConf.create(
+        {"hydra": {"searchpath": [f"file://{tmp_path / 'more'}", "pkg://runlab.conf"]}}
+    )
     result = apply_searchpath_setting(_base(tmp_path), primary)
     assert [(e.provider, e.path) for e in result[2:]] == [
         ("hydra.searchpath in main", f"file://{tmp_path / 'more'}"),
@@ -220,13 +235,18 @@ def test_command_line_setting_wins(tmp_path: Path) -> None:
     primary = OmegaConf.create({"hydra": {"searchpath": ["pkg://runlab.conf"]}})
     overrides = [FakeOverride("db", "x"), FakeOverride("hydra.searchpath", [str(tmp_path / "cli")])]
     result = apply_searchpath_setting(_base(tmp_path), primary, overrides)
-    assert result[2:] == (SearchPathEntry("hydra.searchpath in command-line", str(tmp_path / "cli")), SCHEMA_ENTRY)
+    assert result[2:] == (
+        SearchPathEntry("hydra.searchpath in command-line", str(tmp_path / "cli")),
+        SCHEMA_ENTRY,
+    )
 
 
 def test_setting_may_use_resolvers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "home_conf").mkdir()
     monkeypatch.setenv("MY_CONF_HOME", str(tmp_path))
-    primary = OmegaConf.create({"hydra": {"searchpath": ["file://${oc.env:MY_CONF_HOME}/home_conf"]}})
+    primary = OmegaConf.create(
+        {"hydra": {"searchpath": ["file://${oc.env:MY_CONF_HOME}/home_conf"]}}
+    )
     result = apply_searchpath_setting(_base(tmp_path), primary)
     assert result[2].path == f"file://{tmp_path}/home_conf"
 
@@ -251,7 +271,9 @@ def test_unavailable_entries_warn(tmp_path: Path) -> None:
 
 def test_unknown_scheme_in_setting(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="No config source registered for schema zzz"):
-        apply_searchpath_setting(_base(tmp_path), None, [FakeOverride("hydra.searchpath", ["zzz://x"])])
+        apply_searchpath_setting(
+            _base(tmp_path), None, [FakeOverride("hydra.searchpath", ["zzz://x"])]
+        )
 
 
 # ---------------------------------------------------------------- main source availability
@@ -296,7 +318,12 @@ def test_missing_main_source(path: str, message: str) -> None:
 
 
 def test_config_source_infos() -> None:
-    entries = (HYDRA_ENTRY, SearchPathEntry("main", "file:///app/conf"), SearchPathEntry("x", "pkg://a/b/"), SCHEMA_ENTRY)
+    entries = (
+        HYDRA_ENTRY,
+        SearchPathEntry("main", "file:///app/conf"),
+        SearchPathEntry("x", "pkg://a/b/"),
+        SCHEMA_ENTRY,
+    )
     assert [vars(info) for info in config_source_infos(entries)] == [
         {"path": "runlab.conf", "schema": "pkg", "provider": "hydra"},
         {"path": "/app/conf", "schema": "file", "provider": "main"},
@@ -334,12 +361,22 @@ def test_search_path_matches_hydra(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         "hydra:\n  searchpath:\n    - file://more\n    - pkg://nope.mod\n    - missing_dir\na: 1\n",
         encoding="utf-8",
     )
-    finished = run_oracle_script(app_dir / "my_app.py", ["--cfg", "hydra", "--config-dir", "extra"], cwd=app_dir)
+    finished = run_oracle_script(
+        app_dir / "my_app.py", ["--cfg", "hydra", "--config-dir", "extra"], cwd=app_dir
+    )
     assert finished.returncode == 0, finished.stderr
-    oracle_sources = OmegaConf.to_container(OmegaConf.create(finished.stdout).hydra.runtime.config_sources)
-    oracle_warnings = [line.split("UserWarning: ", 1)[1] for line in finished.stderr.splitlines() if "UserWarning" in line]
+    oracle_sources = OmegaConf.to_container(
+        OmegaConf.create(finished.stdout).hydra.runtime.config_sources
+    )
+    oracle_warnings = [
+        line.split("UserWarning: ", 1)[1]
+        for line in finished.stderr.splitlines()
+        if "UserWarning" in line
+    ]
 
-    search_path = create_search_path(main_search_path_dir("conf", calling_file=str(app_dir / "my_app.py")))
+    search_path = create_search_path(
+        main_search_path_dir("conf", calling_file=str(app_dir / "my_app.py"))
+    )
     add_config_dir(search_path, "extra", cwd=str(app_dir))
     repo = ConfigRepository(search_path.entries, store=ConfigStore())
     loaded = repo.load_config("config")
@@ -352,3 +389,105 @@ def test_search_path_matches_hydra(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert ours == oracle_sources
     # Hydra warns twice (it composes twice); each distinct message must match, in order.
     assert [str(w.message) for w in record] == list(dict.fromkeys(oracle_warnings))
+
+
+# ------------------------------------------------------------------ SearchPathPlugin discovery (hydra_plugins)
+
+_PLUGIN_SOURCE = """
+from runlab.core.config_search_path import ConfigSearchPath, SearchPathQuery
+from runlab.plugins.search_path_plugin import SearchPathPlugin
+
+
+class {name}(SearchPathPlugin):
+    def manipulate_search_path(self, search_path: ConfigSearchPath) -> None:
+        search_path.{method}("{provider}", "{path}"{anchor})
+"""
+
+
+@pytest.fixture
+def plugin_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A ``hydra_plugins`` namespace package on ``sys.path``, forgotten again after the test."""
+    import sys
+
+    root = tmp_path / "site"
+    (root / "hydra_plugins").mkdir(parents=True)
+    monkeypatch.syspath_prepend(str(root))
+    for name in [m for m in sys.modules if m == "hydra_plugins" or m.startswith("hydra_plugins.")]:
+        monkeypatch.delitem(sys.modules, name)
+    yield root
+    for name in [m for m in sys.modules if m == "hydra_plugins" or m.startswith("hydra_plugins.")]:
+        del sys.modules[name]
+
+
+def _write_plugin(
+    root: Path, module: str, name: str, method: str, provider: str, path: str, anchor: str = ""
+) -> None:
+    target = root / "hydra_plugins" / module
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = _PLUGIN_SOURCE.format(
+        name=name, method=method, provider=provider, path=path, anchor=anchor
+    )
+    target.write_text(textwrap.dedent(source), encoding="utf-8")
+
+
+def test_plugins_in_hydra_plugins_edit_every_new_search_path(plugin_root: Path) -> None:
+    _write_plugin(plugin_root, "lib_a/__init__.py", "AddLib", "append", "lib-a", "pkg://lib_a.conf")
+    _write_plugin(
+        plugin_root,
+        "lib_b.py",
+        "FirstDir",
+        "prepend",
+        "lib-b",
+        "file://b",
+        anchor=', anchor=SearchPathQuery(provider="main")',
+    )
+    entries = create_search_path("file:///app/conf").entries
+    assert [(e.provider, e.path) for e in entries] == [
+        ("hydra", "pkg://runlab.conf"),
+        ("lib-b", "file://b"),
+        ("main", "file:///app/conf"),
+        ("lib-a", "pkg://lib_a.conf"),
+        ("schema", "structured://"),
+    ]
+    # a new instance per search path: a second build gives the same entries, not doubled ones
+    assert create_search_path("file:///app/conf").entries == entries
+
+
+def test_private_modules_and_abstract_classes_are_skipped(plugin_root: Path) -> None:
+    (plugin_root / "hydra_plugins" / "_private.py").write_text("raise RuntimeError('imported')\n")
+    (plugin_root / "hydra_plugins" / "abstract.py").write_text(
+        "from runlab.plugins.search_path_plugin import SearchPathPlugin\n\n"
+        "class StillAbstract(SearchPathPlugin):\n    pass\n"
+    )
+    assert create_search_path(None).entries == (HYDRA_ENTRY, SCHEMA_ENTRY)
+
+
+def test_a_plugin_module_that_fails_to_import_is_a_warning(plugin_root: Path) -> None:
+    (plugin_root / "hydra_plugins" / "broken.py").write_text("import no_such_module_here\n")
+    _write_plugin(plugin_root, "good.py", "Good", "append", "good", "file://g")
+    with pytest.warns(UserWarning, match=r"Error importing 'hydra_plugins.broken'"):
+        entries = create_search_path(None).entries
+    assert SearchPathEntry("good", "file://g") in entries
+
+
+def test_explicit_plugins_replace_discovery(plugin_root: Path) -> None:
+    _write_plugin(plugin_root, "found.py", "Found", "append", "found", "file://f")
+    assert create_search_path(None, plugins=()).entries == (HYDRA_ENTRY, SCHEMA_ENTRY)
+
+
+def test_no_hydra_plugins_package_means_no_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.delitem(sys.modules, "pkgutil", raising=False)
+    assert create_search_path(None).entries == (HYDRA_ENTRY, SCHEMA_ENTRY)
+    assert "pkgutil" not in sys.modules  # the walk never started
+
+
+def test_search_path_plugin_lives_at_hydras_module_path() -> None:
+    import inspect
+
+    from runlab.plugins.plugin import Plugin
+    from runlab.plugins.search_path_plugin import SearchPathPlugin
+
+    assert issubclass(SearchPathPlugin, Plugin) and inspect.isabstract(SearchPathPlugin)
+    assert core_module.ConfigSearchPath is ConfigSearchPath

@@ -35,6 +35,7 @@ __all__ = [
     "check_main_source_available",
     "config_source_infos",
     "create_search_path",
+    "discover_search_path_plugins",
     "main_search_path_dir",
     "validate_config_path",
 ]
@@ -176,13 +177,17 @@ def main_search_path_dir(
 
 
 def create_search_path(
-    main_dir: str | None, *, plugins: Sequence[SearchPathPlugin] = ()
+    main_dir: str | None, *, plugins: Sequence[SearchPathPlugin] | None = None
 ) -> ConfigSearchPath:
-    """``hydra`` entry, ``main`` entry (if any), what each plugin adds, then ``schema`` last."""
+    """``hydra`` entry, ``main`` entry (if any), what each plugin adds, then ``schema`` last.
+
+    ``plugins`` None means the plugins found in the ``hydra_plugins`` namespace package
+    (:func:`discover_search_path_plugins`), as Hydra does for every search path it builds.
+    """
     search_path = ConfigSearchPath([HYDRA_ENTRY])
     if main_dir is not None:
         search_path.append("main", main_dir)
-    for plugin in plugins:
+    for plugin in discover_search_path_plugins() if plugins is None else plugins:
         plugin.manipulate_search_path(search_path)
     search_path.append(SCHEMA_ENTRY.provider, SCHEMA_ENTRY.path)
     return search_path
@@ -291,3 +296,21 @@ def config_source_infos(entries: Sequence[SearchPathEntry]) -> list[ConfigSource
         ConfigSourceInfo(path=entry.location, schema=entry.scheme, provider=entry.provider)
         for entry in entries
     ]
+
+
+def discover_search_path_plugins() -> list[SearchPathPlugin]:
+    """A fresh instance of every ``SearchPathPlugin`` found in the ``hydra_plugins`` namespace package.
+
+    Hydra creates the plugins anew for each search path it builds; so does runlab (the classes are
+    found once per process and ``sys.path``).  Without a ``hydra_plugins`` package this costs one
+    failed import.
+    """
+    import importlib
+
+    try:
+        importlib.import_module("hydra_plugins")
+    except ImportError:
+        return []  # the common case: nothing to scan, and the scanner is not even imported
+    from runlab.config._searchpath_plugins import search_path_plugin_classes
+
+    return [plugin_class() for plugin_class in search_path_plugin_classes()]
