@@ -17,7 +17,7 @@ import re
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,7 +102,9 @@ class App:
 
 @dataclass(frozen=True)
 class Api:
-    call: Callable[[Path], object]
+    """Python code calling runlab's API (Hydra's names; ``tmp`` is the test's directory)."""
+
+    code: str
     env: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -131,8 +133,8 @@ def cli(*argv: str, index: str = "sweep", **bind: str) -> Case:
     return Case(Cli(argv, index), bind)
 
 
-def api(call: Callable[[Path], object], env: Mapping[str, str] | None = None, **bind: str) -> Case:
-    return Case(Api(call, env or {}), bind)
+def api(code: str, env: Mapping[str, str] | None = None, **bind: str) -> Case:
+    return Case(Api(code, env or {}), bind)
 
 
 def _tabbed(*names: str) -> str:
@@ -318,75 +320,50 @@ CASES: dict[str, list[Case]] = {
 }
 
 
-def _initialize(config_path: str | None = None, version_base: str | None = None) -> object:
-    from runlab import initialize
+API_CASES: dict[str, list[Case]] = {
+    "instantiate-not-callable": [api("instantiate({'_target_': 5})", target="5", type="int")],
+    "instantiate-bad-config": [api("instantiate(5)", type="int")],
+    "instantiate-flag-type": [
+        api("instantiate({'_target_': 'builtins.dict', '_partial_': 'yes'})", flag="_partial_",
+            type="str"),
+        api("instantiate({'_target_': 'builtins.dict', '_recursive_': 'x'})", flag="_recursive_",
+            type="str"),
+    ],
+    "instantiate-args-type": [
+        api("instantiate({'_target_': 'builtins.dict', '_args_': 5})", target="builtins.dict",
+            type="int", value="5")
+    ],
+    "get-class-not-a-class": [api("get_class('os.path.join')", type="function", path="os.path.join")],
+    "get-method-not-callable": [api("get_method('os.sep')", type="str", path="os.sep")],
+    "locate-module-not-found": [
+        api("get_class('nope_module_xyz.Nope')", path="nope_module_xyz.Nope", module="nope_module_xyz")
+    ],
+    "compose-not-initialized": [api("compose(config_name='config')")],
+    "initialize-twice": [
+        api("initialize(version_base=None).__enter__()\ninitialize(version_base=None).__enter__()")
+    ],
+    "initialize-absolute-path": [api("initialize(config_path=tmp, version_base=None).__enter__()")],
+    "initialize-relative-dir": [
+        api("initialize_config_dir(config_dir='conf', version_base=None).__enter__()")
+    ],
+    "compose-strict": [
+        api("initialize(version_base=None).__enter__()\ncompose(config_name=None, strict=True)")
+    ],
+    "version-base-invalid": [api("initialize(version_base='abc').__enter__()", value="abc")],
+    "version-base-too-old": [api("initialize(version_base='1.0').__enter__()")],
+    "hydra-config-not-set": [api("HydraConfig.get()")],
+    "original-cwd-not-set": [api("get_original_cwd()")],
+    "log-metrics-no-run": [
+        api("runlab.log_metrics({'loss': 1.0})", env={"RUNLAB_STRICT_METRICS": "1"})
+    ],
+}
 
-    return initialize(config_path=config_path, version_base=version_base).__enter__()
-
-
-def _compose_strict(_tmp: Path) -> object:
-    from runlab import compose
-
-    _initialize()
-    return compose(config_name=None, strict=True)  # type: ignore[call-arg]
-
-
-def _initialize_twice(_tmp: Path) -> object:
-    _initialize()
-    return _initialize()
-
-
-def _log_metrics(_tmp: Path) -> object:
-    import runlab
-
-    return runlab.log_metrics({"loss": 1.0})
-
-
-def _api_cases() -> dict[str, list[Case]]:
-    from runlab import compose, initialize_config_dir
-    from runlab.core.hydra_config import HydraConfig
-    from runlab.utils import get_class, get_method, get_original_cwd, instantiate
-
-    return {
-        "instantiate-not-callable": [
-            api(lambda _t: instantiate({"_target_": 5}), target="5", type="int")
-        ],
-        "instantiate-bad-config": [api(lambda _t: instantiate(5), type="int")],
-        "instantiate-flag-type": [
-            api(lambda _t: instantiate({"_target_": "builtins.dict", "_partial_": "yes"}),
-                flag="_partial_", type="str"),
-            api(lambda _t: instantiate({"_target_": "builtins.dict", "_recursive_": "x"}),
-                flag="_recursive_", type="str"),
-        ],
-        "instantiate-args-type": [
-            api(lambda _t: instantiate({"_target_": "builtins.dict", "_args_": 5}),
-                target="builtins.dict", type="int", value="5")
-        ],
-        "get-class-not-a-class": [
-            api(lambda _t: get_class("os.path.join"), type="function", path="os.path.join")
-        ],
-        "get-method-not-callable": [
-            api(lambda _t: get_method("os.sep"), type="str", path="os.sep")
-        ],
-        "locate-module-not-found": [
-            api(lambda _t: get_class("nope_module_xyz.Nope"), path="nope_module_xyz.Nope",
-                module="nope_module_xyz")
-        ],
-        "compose-not-initialized": [api(lambda _t: compose(config_name="config"))],
-        "initialize-twice": [api(_initialize_twice)],
-        "initialize-absolute-path": [api(lambda t: _initialize(config_path=str(t)))],
-        "initialize-relative-dir": [
-            api(lambda _t: initialize_config_dir(config_dir="conf", version_base=None))
-        ],
-        "compose-strict": [api(_compose_strict)],
-        "version-base-invalid": [
-            api(lambda _t: _initialize(version_base="abc"), value="abc")
-        ],
-        "version-base-too-old": [api(lambda _t: _initialize(version_base="1.0"))],
-        "hydra-config-not-set": [api(lambda _t: HydraConfig.get())],
-        "original-cwd-not-set": [api(lambda _t: get_original_cwd())],
-        "log-metrics-no-run": [api(_log_metrics, env={"RUNLAB_STRICT_METRICS": "1"})],
-    }
+# The names an API case's code sees, imported from runlab here and from hydra in the oracle.
+API_IMPORTS = """
+from {pkg} import compose, initialize, initialize_config_dir
+from {pkg}.core.hydra_config import HydraConfig
+from {pkg}.utils import get_class, get_method, get_original_cwd, instantiate
+"""
 
 
 CLI_CASES: dict[str, list[Case]] = {
@@ -428,7 +405,7 @@ CLI_CASES: dict[str, list[Case]] = {
 
 
 def all_cases() -> dict[str, list[Case]]:
-    return {**CASES, **_api_cases(), **CLI_CASES}
+    return {**CASES, **API_CASES, **CLI_CASES}
 
 
 COMMON_BIND = {"prog": "app.py", "search path": SEARCH_PATH, "tab": "\t"}
@@ -543,10 +520,14 @@ class _no_context:
 
 
 def _run_api(trigger: Api, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Observed:
+    import runlab
+
     for name, value in trigger.env.items():
         monkeypatch.setenv(name, value)
+    namespace: dict[str, Any] = {"runlab": runlab, "tmp": str(tmp)}
+    exec(API_IMPORTS.format(pkg="runlab"), namespace)  # noqa: S102 - the cases are code, as users write it
     try:
-        trigger.call(tmp)
+        exec(trigger.code, namespace)  # noqa: S102
     except Exception as error:  # noqa: BLE001 - the error is what is observed
         return Observed(None, "", f"{type(error).__name__}: {error}")
     raise AssertionError("the call raised nothing")
@@ -633,13 +614,123 @@ def test_every_row_has_a_trigger_and_every_trigger_a_row() -> None:
     assert sorted(ROWS) == sorted(all_cases())
 
 
-def test_the_table_covers_the_whole_hydra_catalogue() -> None:
-    """Rows marked verbatim are Hydra's text: those claims cover at least the spec's §15 situations."""
-    verbatim = [row for row in ROWS.values() if row.hydra.startswith("verbatim")]
-    assert len(verbatim) >= 40
-    assert {row.hydra for row in ROWS.values()} <= {"verbatim", "verbatim text, no traceback"} | {
-        row.hydra for row in ROWS.values() if row.hydra.startswith("own")
-    }
+# ------------------------------------------------------------------------------------ hydra-core
+
+# Runs the same app and API cases under hydra-core 1.3.8, all in one process (stdin: the cases as
+# JSON; stdout: what each printed on stderr, its exit code and what it raised or warned).
+ORACLE_DRIVER = textwrap.dedent(
+    """
+    import contextlib, io, json, os, sys, warnings
+    from dataclasses import dataclass
+
+    import hydra
+    from hydra.core.config_store import ConfigStore
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.hydra_config import HydraConfig
+
+    @dataclass
+    class MySQLConfig:
+        driver: str = "mysql"
+        port: int = 3306
+
+    ConfigStore.instance().store(group="schema", name="mysql", node=MySQLConfig)
+
+    def task(cfg):
+        from hydra.utils import instantiate
+        if "inst" in cfg:
+            instantiate(cfg.inst)
+        if "fail" in cfg:
+            raise RuntimeError(cfg.fail)
+
+    results = []
+    for case in json.load(sys.stdin):
+        root = case["root"]
+        for relative, text in case["files"].items():
+            os.makedirs(os.path.dirname(os.path.join(root, relative)), exist_ok=True)
+            with open(os.path.join(root, relative), "w") as file:
+                file.write(text)
+        os.makedirs(root, exist_ok=True)
+        os.chdir(root)
+        GlobalHydra.instance().clear()
+        HydraConfig.instance().cfg = None
+        err, code, raised = io.StringIO(), 0, None
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(err), \\
+                contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("always")
+            try:
+                if case["argv"] is not None:
+                    sys.argv = ["app.py", *case["argv"]]
+                    main = hydra.main(version_base=None, config_path=os.path.join(root, "conf"),
+                                      config_name="config")
+                    main(task)()
+                else:
+                    namespace = {"tmp": root}
+                    exec(case["imports"], namespace)
+                    exec(case["code"], namespace)
+            except SystemExit as exit_:
+                code = exit_.code
+            except Exception as error:
+                code, raised = None, f"{type(error).__name__}: {error}"
+        warned = [str(w.message) for w in caught]
+        results.append({"code": code, "err": err.getvalue(), "raised": raised, "warned": warned})
+    print(json.dumps(results))
+    """
+)
+
+
+def _oracle_cases(tmp: Path) -> list[tuple[Row, Case, dict[str, Any]]]:
+    """Every app and API case of a row that claims Hydra's text, as the driver's input."""
+    chosen: list[tuple[Row, Case, dict[str, Any]]] = []
+    for row_id, cases in {**CASES, **API_CASES}.items():
+        row = ROWS[row_id]
+        if not row.hydra.startswith("verbatim"):
+            continue
+        for number, case in enumerate(cases):
+            root = tmp / f"{row_id}-{number}"
+            trigger = case.trigger
+            spec: dict[str, Any] = {"root": str(root), "argv": None, "files": {}}
+            if isinstance(trigger, App):
+                spec["argv"] = [arg.replace("<tmp>", str(root)) for arg in trigger.argv]
+                spec["files"] = {**FILES, **trigger.files}
+            else:
+                assert isinstance(trigger, Api)
+                spec.update(code=trigger.code, imports=API_IMPORTS.format(pkg="hydra"))
+            chosen.append((row, case, spec))
+    return chosen
+
+
+@pytest.mark.oracle
+def test_rows_marked_verbatim_are_hydras_text(tmp_path: Path) -> None:
+    """hydra-core 1.3.8 prints (or raises) exactly the message of every row marked verbatim."""
+    import json
+
+    from oracle import oracle_env, oracle_python
+
+    chosen = _oracle_cases(tmp_path)
+    done = subprocess.run([oracle_python(), "-c", ORACLE_DRIVER], input=json.dumps([c[2] for c in chosen]),
+                          env=oracle_env(), capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    failures = []
+    for (row, case, spec), seen in zip(chosen, json.loads(done.stdout), strict=True):
+        root = Path(spec["root"])
+        expected = expected_text(row, case.bind)
+        err = _normalize(seen["err"], root).replace("pkg://hydra.conf", "pkg://runlab.conf")
+        raised = _normalize(seen["raised"] or "", root)
+        if row.hydra == "verbatim text, no traceback":
+            ok = seen["code"] in (1, None) and (expected in err or raised.endswith(": " + expected))
+        elif row.shown == "stderr+hint":
+            ok = seen["code"] == 1 and matches(expected + "\n" + FULL_ERROR_HINT + "\n", err)
+        elif row.shown == "stderr":
+            ok = seen["code"] == row.exit and err == expected + "\n"
+        elif row.shown == "usage":
+            ok = seen["code"] == 2 and err.endswith("\n" + expected + "\n")
+        elif row.shown == "exception":
+            ok = raised == expected
+        else:
+            ok = seen["code"] == 0 and expected in seen["warned"]
+        if not ok:
+            failures.append(f"{root.name}: expected\n{expected}\nhydra printed\n{err}{raised}")
+    assert not failures, "\n\n".join(failures)
 
 
 def test_doc_is_linked_from_the_readme() -> None:
