@@ -62,7 +62,7 @@ AccountingStoragePort={port_dbd}
 JobCompType=jobcomp/none
 KillWait=2
 MinJobAge=30
-NodeName={host} NodeAddr=127.0.0.1 CPUs={cpus} RealMemory=2000 State=UNKNOWN
+NodeName={host} NodeAddr=127.0.0.1 CPUs={cpus} RealMemory={memory_mb} State=UNKNOWN
 PartitionName=debug Nodes={host} Default=YES MaxTime=INFINITE State=UP
 """
 
@@ -88,6 +88,13 @@ def missing() -> list[str]:
         for name in BINARIES
         if shutil.which(name) is None and not Path(f"/usr/sbin/{name}").exists()
     ]
+
+
+def _memory_mb() -> int:
+    """What the node declares: slurmd drains a node that has less memory than its slurm.conf says,
+    and jobs here ask for none, so a small figure the machine surely has will do."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    return max(1, min(2000, total // 2))
 
 
 def _free_port() -> int:
@@ -241,6 +248,7 @@ def _cluster(root: Path) -> Iterator[dict[str, str]]:
         "root": root,
         "host": host,
         "cpus": os.cpu_count() or 2,
+        "memory_mb": _memory_mb(),
         "database": database,
         **ports,
     }

@@ -115,7 +115,7 @@ def test_detach_leaves_the_jobs_to_slurm_and_a_rerun_collects_them(
     write_app(tmp_path)
     sweep = tmp_path / "sweep"
     args = _args(sweep, "n=range(0,3)", "sleep_n=2", "sleep=3")
-    proc = run_app(tmp_path, *args, "++hydra.launcher.detach=true", env=slurm)
+    proc = run_app(tmp_path, *args, "hydra.launcher.detach=true", env=slurm)
     assert proc.returncode == 0, proc.stderr
     assert "Submitted 3 jobs to Slurm as array " in proc.stdout
     assert f"runlab status {sweep}" in proc.stdout
