@@ -408,7 +408,13 @@ def shell_completion(setup: AppSetup) -> None:
         sys.stdout.write(completion.uninstall_script(shell, argv0))
     else:
         sys.stdout.write(
-            completion.query(shell, _completion_composer(setup), _repository(setup)) + "\n"
+            completion.query(
+                shell,
+                _completion_composer(setup),
+                _repository(setup),
+                config_name=setup.config_name,
+            )
+            + "\n"
         )
 
 
