@@ -298,8 +298,42 @@ def parse_query_line(line: str) -> tuple[list[str], str, bool]:
     return overrides[:-1], overrides[-1], invocation.multirun
 
 
-def query(shell: str, compose: Any, repository: Any, line: str | None = None) -> str:
-    """Output for ``-sc query=<shell>``; ``compose(overrides, multirun)`` returns a config or raises."""
+def _with_searchpath_setting(
+    repository: Any, config_name: str | None, parsed: Sequence[Any]
+) -> Any:
+    """The repository extended by ``hydra.searchpath`` (primary config or command line), so groups
+    from those entries complete too -- as Hydra's query lists them even when composition fails."""
+    import warnings
+
+    from runlab.config.repository import ConfigRepository
+    from runlab.config.searchpath import apply_searchpath_setting
+
+    entries = getattr(repository, "entries", None)
+    if entries is None:
+        return repository
+    try:
+        loaded = repository.load_config(config_name) if config_name is not None else None
+        primary = loaded.config if loaded is not None else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # composition reports unavailable entries itself
+            extended = apply_searchpath_setting(entries, primary, parsed)
+    except Exception:  # noqa: BLE001 - a broken primary config: complete from the plain path
+        return repository
+    return repository if extended == tuple(entries) else ConfigRepository(extended)
+
+
+def query(
+    shell: str,
+    compose: Any,
+    repository: Any,
+    line: str | None = None,
+    *,
+    config_name: str | None = None,
+) -> str:
+    """Output for ``-sc query=<shell>``; ``compose(overrides, multirun)`` returns a config or raises.
+
+    ``config_name`` (the app's primary config) lets ``hydra.searchpath`` set there add groups.
+    """
     line = os.environ.get("COMP_LINE", "") if line is None else line
     overrides, partial, multirun = parse_query_line(line)
     from runlab.config.overrides import parse_override
@@ -308,6 +342,7 @@ def query(shell: str, compose: Any, repository: Any, line: str | None = None) ->
     # composition (Hydra's "Ambiguous value"), so only groups are offered
     parsed = [parse_override(override) for override in overrides]
     sweeping_without_multirun = not multirun and any(o.is_sweep_override() for o in parsed)
+    repository = _with_searchpath_setting(repository, config_name, parsed)
 
     def load_config() -> Any:
         if sweeping_without_multirun:

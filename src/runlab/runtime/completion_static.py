@@ -118,7 +118,7 @@ def answer(app: StaticApp, shell: str, line: str) -> str:
             validate_sweep_overrides=False,
         ).config
 
-    return query(shell, compose, ConfigRepository(search_path), line)
+    return query(shell, compose, ConfigRepository(search_path), line, config_name=app.config_name)
 
 
 def main(argv: list[str] | None = None) -> int:
