@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from runlab.errors import HydraException
+from runlab.errors import CompactHydraException, HydraException
 from runlab.plugins import JobResult, SweepContext
 from runlab.plugins.optuna_space import SearchSpace, build_search_space, legacy_search_space
 
@@ -81,8 +81,9 @@ def _append_trial_map(sweep_dir: str, entries: Sequence[dict[str, Any]]) -> None
         file.write("\n" + "".join(json.dumps(entry, default=str) + "\n" for entry in entries))
 
 
-class TooManyFailedTrialsError(HydraException):
-    """More trials of a batch failed than ``max_failure_rate`` allows."""
+class TooManyFailedTrialsError(CompactHydraException):
+    """More trials of a batch failed than ``max_failure_rate`` allows (compact: the message names the
+    rate and the first failure; each failure's traceback is already in its job's log)."""
 
 
 def read_trial_records(sweep_dir: str, study_name: str | None = None) -> dict[int, dict[str, Any]]:
@@ -170,18 +171,18 @@ class OptunaSweeper:
         summary: bool = True,
     ) -> None:
         if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0:
-            raise HydraException(f"hydra.sweeper.n_trials must be a non-negative integer, got {n_trials!r}")
+            raise CompactHydraException(f"hydra.sweeper.n_trials must be a non-negative integer, got {n_trials!r}")
         if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs <= 0:
-            raise HydraException(f"hydra.sweeper.n_jobs must be a positive integer, got {n_jobs!r}")
+            raise CompactHydraException(f"hydra.sweeper.n_jobs must be a positive integer, got {n_jobs!r}")
         if not 0.0 <= float(max_failure_rate) <= 1.0:
-            raise HydraException(
+            raise CompactHydraException(
                 f"hydra.sweeper.max_failure_rate must be between 0 and 1, got {max_failure_rate!r}"
             )
         self.sampler = sampler
         self.directions = [direction] if isinstance(direction, str) else [str(d) for d in direction]
         for item in self.directions:
             if item not in ("minimize", "maximize"):
-                raise HydraException(
+                raise CompactHydraException(
                     f"hydra.sweeper.direction must be minimize or maximize (or a list of them), got {item!r}"
                 )
         self.storage = storage

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from runlab.errors import HydraException
+from runlab.errors import CompactHydraException
 
 __all__ = [
     "SearchSpace",
@@ -34,8 +34,8 @@ __all__ = [
 ]
 
 
-class SearchSpaceError(HydraException):
-    """A sweep that Optuna cannot sample (reported with the override at fault)."""
+class SearchSpaceError(CompactHydraException):
+    """A sweep that Optuna cannot sample (reported with the override at fault, without a traceback)."""
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ def _instantiate(cls: type, kind: str, target: str, options: dict[str, Any]) -> 
         if nested:  # e.g. optuna's sampler: built like Hydra builds it, recursively
             return instantiate({"_target_": f"{cls.__module__}.{cls.__qualname__}", **options})
         return cls(**options)
-    except TypeError as error:
+    except (TypeError, ValueError) as error:  # an unknown or out-of-range option of hydra.<kind>
         raise PluginNotFoundError(
             f"Could not create the {kind} {target} from hydra.{kind}: {error}"
         ) from error
