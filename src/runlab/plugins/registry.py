@@ -16,7 +16,7 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
-from runlab.errors import CompactHydraException
+from runlab.errors import CompactHydraException, InstantiationException
 
 __all__ = [
     "ALIASES",
@@ -135,6 +135,11 @@ def _instantiate(cls: type, kind: str, target: str, options: dict[str, Any]) -> 
         if nested:  # e.g. optuna's sampler: built like Hydra builds it, recursively
             return instantiate({"_target_": f"{cls.__module__}.{cls.__qualname__}", **options})
         return cls(**options)
+    except InstantiationException as error:
+        if isinstance(error.__cause__, CompactHydraException):
+            # The plugin rejected a setting and its message names it: not instantiate's wrapper.
+            raise error.__cause__ from None
+        raise
     except (TypeError, ValueError) as error:  # an unknown or out-of-range option of hydra.<kind>
         raise PluginNotFoundError(
             f"Could not create the {kind} {target} from hydra.{kind}: {error}"
