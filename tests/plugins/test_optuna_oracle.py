@@ -128,3 +128,147 @@ def test_search_space_and_batches_match_hydras_optuna_sweeper(tmp_path: Path) ->
     ]
     for out in (hydra_out, runlab_out):  # fixed params reach every trial's overrides
         assert len(re.findall(r"#\d+ : .*fixed=3", out)) == 5
+
+
+# -- every sampler config, and the sweeper node, against Hydra's plugin -----------------------------
+
+SAMPLERS = ("tpe", "random", "cmaes", "nsgaii", "motpe", "grid")
+"""The sampler configs Hydra's plugin ships (runlab adds ``qmc``)."""
+
+COMPOSE = '''
+import json, sys
+module = __import__(sys.argv[1])
+from omegaconf import OmegaConf
+nodes = {}
+for name in sys.argv[2:]:
+    with module.initialize(version_base=None, config_path="."):
+        cfg = module.compose("config", overrides=[f"hydra/sweeper/sampler={name}"], return_hydra_config=True)
+        nodes[name] = OmegaConf.to_yaml(cfg.hydra.sweeper)
+print(json.dumps(nodes))
+'''
+
+NODE_CONFIG = """
+defaults:
+  - override hydra/sweeper: optuna
+  - _self_
+x: 0
+"""
+
+
+def _sweeper_nodes(python: str, module: str, where: Path) -> dict[str, dict[str, object]]:
+    import yaml
+
+    where.mkdir()
+    (where / "config.yaml").write_text(NODE_CONFIG)
+    (where / "compose.py").write_text(COMPOSE)
+    proc = subprocess.run([python, "compose.py", module, *SAMPLERS], check=False, cwd=where,
+                          capture_output=True, text=True, timeout=120, env=_clean_env())
+    assert proc.returncode == 0, proc.stderr
+    return {name: yaml.safe_load(text) for name, text in json.loads(proc.stdout).items()}
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_", "PYTHONPATH"))}
+
+
+def test_the_sweeper_node_has_hydras_keys_and_values_for_every_sampler(tmp_path: Path) -> None:
+    hydra_nodes = _sweeper_nodes(ORACLE_OPTUNA, "hydra", tmp_path / "hydra")
+    runlab_nodes = _sweeper_nodes(sys.executable, "runlab", tmp_path / "runlab")
+    assert list(hydra_nodes) == list(runlab_nodes) == list(SAMPLERS)
+    for name in SAMPLERS:
+        ours, theirs = dict(runlab_nodes[name]), dict(hydra_nodes[name])
+        assert theirs.pop("_target_") == "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper"
+        assert ours.pop("_target_") == "runlab.plugins.optuna.OptunaSweeper"
+        assert ours.pop("objective_key") is None  # runlab's own key
+        our_sampler, their_sampler = dict(ours.pop("sampler")), dict(theirs.pop("sampler"))
+        assert list(ours) == list(theirs) and ours == theirs  # same keys, order and defaults
+        # same sampler options; the targets are runlab's factories of Optuna's classes
+        their_class = str(their_sampler.pop("_target_")).rpartition(".")[2]
+        assert our_sampler.pop("_target_") == f"runlab.plugins.optuna_samplers.{their_class}"
+        assert our_sampler == their_sampler and list(our_sampler) == list(their_sampler)
+
+
+SWEEP_APP = '''
+import {module} as hydra
+from omegaconf import ListConfig
+from {module}.core.hydra_config import HydraConfig
+
+@hydra.main(version_base=None, config_path=".", config_name="config")
+def main(cfg):
+    value = float(cfg.x) + float(cfg.y) + (1.0 if cfg.z == "b" else 0.0)
+    directions = HydraConfig.get().sweeper.direction
+    return [value, -value] if isinstance(directions, ListConfig) else value
+
+if __name__ == "__main__":
+    main()
+'''
+
+SWEEP_CONFIG = """
+defaults:
+  - override hydra/sweeper: optuna
+  - _self_
+x: 0
+y: 0
+z: a
+hydra:
+  sweeper:
+    n_trials: 4
+    n_jobs: 3
+    study_name: diff
+    custom_search_space: space_probe.record
+"""
+
+SWEEPS = {
+    # sampler -> the sweep's command line (grid: choices only, the grids of both sweepers agree)
+    "tpe": ["x=interval(-2,2)", "y=range(0,6,2)", "z=a,b"],
+    "random": ["x=tag(log,interval(0.1,10))", "y=int(interval(0,4))", "z=choice(a,b,c)"],
+    "cmaes": ["x=interval(-2,2)", "y=int(interval(0,4))", "z=a,b"],
+    "nsgaii": ["x=interval(-2,2)", "y=range(0,6,2)", "z=a,b", "hydra.sweeper.direction=[minimize,maximize]"],
+    "motpe": ["x=interval(-2,2)", "y=range(0,6,2)", "z=a,b", "hydra.sweeper.direction=[minimize,maximize]"],
+    "grid": ["x=choice(0,1)", "y=choice(0,2,4)", "z=a,b"],
+}
+
+
+def _start_sweep(python: str, module: str, where: Path, sampler: str) -> subprocess.Popen[str]:
+    where.mkdir(parents=True)
+    (where / "config.yaml").write_text(SWEEP_CONFIG)
+    (where / "space_probe.py").write_text(PROBE)
+    (where / "app.py").write_text(SWEEP_APP.format(module=module))
+    env = _clean_env()
+    env["PROBE_FILE"] = str(where / "probe.jsonl")
+    return subprocess.Popen(
+        [python, "app.py", "-m", f"hydra/sweeper/sampler={sampler}", *SWEEPS[sampler], "hydra.sweep.dir=sw",
+         *(["hydra.sweeper.sampler.seed=11"] if sampler != "grid" else [])],  # grid has no seed
+        cwd=where, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def test_every_sampler_config_sweeps_like_hydras_plugin(tmp_path: Path) -> None:
+    """Each sampler Hydra's plugin ships, selected by its config group, same config and seed under
+    both: same search space for every trial, same batches, same trial-count notice (grid)."""
+    started = {
+        (sampler, side): _start_sweep(python, module, tmp_path / sampler / side, sampler)
+        for sampler in SWEEPS
+        for side, python, module in (("hydra", ORACLE_OPTUNA, "hydra"), ("runlab", sys.executable, "runlab"))
+    }
+    outputs = {}
+    for key, proc in started.items():
+        out, _ = proc.communicate(timeout=300)
+        assert proc.returncode == 0, f"{key}: {out}"
+        outputs[key] = out
+    for sampler in SWEEPS:
+        spaces = {
+            side: [json.loads(line) for line in (tmp_path / sampler / side / "probe.jsonl").read_text().splitlines()]
+            for side in ("hydra", "runlab")
+        }
+        assert len(spaces["runlab"]) == 4 and spaces["runlab"] == spaces["hydra"], sampler
+        hydra_out, runlab_out = outputs[(sampler, "hydra")], outputs[(sampler, "runlab")]
+        batches = [re.findall(r"Launching (\d+) jobs locally", out) for out in (hydra_out, runlab_out)]
+        assert batches[0] == batches[1] == ["3", "1"], sampler
+        notices = [re.findall(r"Updating num of trials to \d+ due to using GridSampler\.", out)
+                   for out in (hydra_out, runlab_out)]
+        assert notices[0] == notices[1] == (["Updating num of trials to 4 due to using GridSampler."]
+                                            if sampler == "grid" else []), sampler
+        pareto = [re.findall(r"Number of Pareto solutions: \d+", out) for out in (hydra_out, runlab_out)]
+        assert bool(pareto[0]) == bool(pareto[1]) == (sampler in ("nsgaii", "motpe")), sampler
+        assert "Traceback" not in runlab_out and "Warning" not in runlab_out, (sampler, runlab_out)
