@@ -30,7 +30,8 @@ def main(cfg: DictConfig) -> float:
         f.write(f"{os.getpid()} {start} {time.time()}")
     if cfg.get("fail_below") is not None and cfg.x < cfg.fail_below:
         raise RuntimeError("too small")
-    return (cfg.x - 2) ** 2 + 1
+    value = (cfg.x - 2) ** 2 + 1
+    return {"acc": -value, "loss": value} if cfg.get("as_dict") else value
 
 if __name__ == "__main__":
     main()
@@ -82,6 +83,24 @@ def test_selected_from_the_config_groups_with_hydras_console_lines(tmp_path: Pat
     assert sorted(trials) == [0, 1, 2]
     assert all(t["fixed_params"] == {"+fixed": "abc"} for t in trials.values())
     assert journal.exists()
+
+
+def test_a_config_written_for_hydras_plugin_runs_with_objective_key(tmp_path: Path) -> None:
+    """Hydra's class paths (the plugin's sweeper, Optuna's own sampler class) are accepted, and
+    ``objective_key`` is a key of the sweeper node (no ``+``): it picks the objective of a dict."""
+    proc = _run(
+        tmp_path, "hydra/sweeper=optuna", "hydra/sweeper/sampler=random",
+        "hydra.sweeper._target_=hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper",
+        "hydra.sweeper.sampler._target_=optuna.samplers.RandomSampler", "hydra.sweeper.sampler.seed=5",
+        "hydra.sweeper.n_trials=3", "hydra.sweeper.objective_key=loss", "hydra.sweep.dir=sw",
+        "+x=interval(0,4)", "+as_dict=true",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "[HYDRA] Sampler: RandomSampler" in proc.stdout
+    trials = _trials(tmp_path / "sw")
+    assert sorted(trials) == [0, 1, 2]
+    for record in trials.values():
+        assert record["value"] == (record["params"]["+x"] - 2) ** 2 + 1  # the "loss" entry
 
 
 def test_trials_run_in_parallel_with_the_processes_launcher(tmp_path: Path) -> None:
