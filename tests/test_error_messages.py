@@ -212,10 +212,16 @@ CASES: dict[str, list[Case]] = {
             problem="invalid literal for int() with base 10: 'abc'"),
         app("foo.bar=choice()", override="foo.bar=choice()", error="ValueError", call="choice()",
             problem="empty choice is not legal"),
+        app("foo.bar=tag(a)", override="foo.bar=tag(a)", error="ValueError", call="tag(a)",
+            problem="Last argument to tag() must be a choice(), range() or interval(), got NoneType"),
     ],
     "override-ambiguous-sweep": [app("foo.bar=1,2", override="foo.bar=1,2")],
     "override-sweep-needs-multirun": [app("foo.bar=range(3)", override="foo.bar=range(3)")],
     "sweep-hydra-key": [app("-m", "hydra.run.dir=a,b", override="hydra.run.dir=a,b")],
+    "sweep-type-unsupported": [app("-m", "foo.bar=interval(0,1)", type="INTERVAL_SWEEP")],
+    "override-unterminated-quote": [
+        app("foo=abc'", override="foo=abc'", quote="'", column="8", pointer="    foo=abc'\n           ^"),
+    ],
     "override-missing-key": [
         app("foo.qux=2", key="foo.qux", value="2",
             **{"omegaconf error": "Key 'qux' is not in struct\n    full_key: foo.qux\n    object_type=dict"})
@@ -312,6 +318,37 @@ CASES: dict[str, list[Case]] = {
     "plugin-not-installed": [
         app("-m", "foo.bar=1,2", "hydra.sweeper._target_=nope_module_xyz.Sweeper",
             target="nope_module_xyz.Sweeper", error="No module named 'nope_module_xyz'"),
+    ],
+    "plugin-class-not-found": [
+        app("-m", "foo.bar=1,2", "hydra.launcher._target_=os.Nope", target="os.Nope"),
+    ],
+    "plugin-not-a-class": [
+        app("-m", "foo.bar=1,2", "hydra.sweeper._target_=os.path.join", target="os.path.join"),
+    ],
+    "plugin-option-rejected": [
+        app("-m", "foo.bar=1,2", "hydra/launcher=processes", "hydra.launcher.n_jobs=0",
+            kind="launcher", target="runlab.plugins.processes.ProcessLauncher",
+            problem="hydra.launcher.n_jobs == 0 has no meaning; use a positive number or -1 (all cores)"),
+        app("-m", "foo.bar=1,2", "hydra/launcher=processes", "+hydra.launcher.bogus=1",
+            kind="launcher", target="runlab.plugins.processes.ProcessLauncher",
+            problem="ProcessLauncher.__init__() got an unexpected keyword argument 'bogus'"),
+    ],
+    "plugin-setting-invalid": [
+        app("-m", "foo.bar=1,2", "hydra/sweeper=optuna", "hydra.sweeper.n_trials=-1", key="n_trials",
+            expected="a non-negative integer", value="-1"),
+        app("-m", "foo.bar=1,2", "hydra/sweeper=optuna", "hydra.sweeper.direction=up", key="direction",
+            expected="minimize or maximize (or a list of them)", value="'up'"),
+    ],
+    "optuna-sweep-unsupported": [
+        app("-m", "hydra/sweeper=optuna", "foo.bar=glob(a*)", override="foo.bar=glob(a*)", kind="glob"),
+    ],
+    "optuna-too-many-failures": [
+        app("-m", "hydra/sweeper=optuna", "hydra.sweeper.n_trials=1", "foo.bar=1,2", failed="1",
+            total="1", rate="0.0", error="Return value must be float-castable. Got 'None'."),
+    ],
+    "callback-target-not-found": [
+        app("+hydra.callbacks.x._target_=nope_module_xyz.Callback", target="nope_module_xyz.Callback",
+            key="hydra.callbacks.x"),
     ],
     "sweep-locked": [
         Case(App(("-m", "foo.bar=1,2", "hydra.sweep.dir=<tmp>/sweep"), lock_sweep="sweep"),
