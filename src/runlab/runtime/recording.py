@@ -61,6 +61,8 @@ class TaskOrigins(Mapping[str, str]):
                 base = {k: v for k, v in source.items() if k.partition(".")[0] != "hydra"}
             base.update(self._changes)
             self._table = base
+            # Let go of the composition (its parsed files) now that the table is all we need.
+            self._source, self._changes = base, {}
         return self._table
 
     def with_changes(self, changes: Mapping[str, str]) -> TaskOrigins:
