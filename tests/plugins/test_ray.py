@@ -169,7 +169,7 @@ def test_detach_submits_and_exits_then_status_follows_and_a_rerun_collects(
     write_app(tmp_path)
     sweep = tmp_path / "sweep"
     args = _ray_args(sweep, cluster, "n=range(0,4)", "sleep_n=3", "sleep=4")
-    proc = run_app(tmp_path, *args, "++hydra.launcher.detach=true")
+    proc = run_app(tmp_path, *args, "hydra.launcher.detach=true")
     assert proc.returncode == 0, proc.stderr
     assert "Submitted 4 jobs to the Ray cluster and detached." in proc.stdout
     assert f"Follow them with: runlab status {sweep}" in proc.stdout
