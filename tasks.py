@@ -4,6 +4,8 @@
 Each task creates what it needs first (idempotently): ``.venv`` with runlab and its test extras, and
 ``.venv-oracle`` with hydra-core 1.3.8, the reference implementation the differential tests compare
 runlab against (hydra-core pins omegaconf < 2.4, so it lives in its own environment).
+As root with apt (CI), ``test`` also installs the Debian packages some tests drive: chromium and a
+single-node Slurm; the Slurm tests then run (``RUNLAB_TEST_SLURM=1``).
 """
 
 from __future__ import annotations
