@@ -97,6 +97,7 @@ class App:
     argv: tuple[str, ...]
     files: Mapping[str, str] = field(default_factory=dict)
     warns: str | None = None  # a warning the run gives besides the error (a regex)
+    env: Mapping[str, str] = field(default_factory=dict)
     lock_sweep: str | None = None  # hold this sweep directory's lock during the run
 
 
@@ -178,6 +179,40 @@ CASES: dict[str, list[Case]] = {
             key="hydra.hydra_help.template"),
     ],
     "primary-not-found": [app("--config-name", "nope", config="nope")],
+    "primary-not-a-mapping": [
+        app("--config-name", "d", files={"conf/d.yaml": "- 1\n- 2\n"}, config="d", type="ListConfig")
+    ],
+    "searchpath-not-a-list": [
+        app("--config-name", "d", files={"conf/d.yaml": "hydra:\n  searchpath: 5\n"}, value="5")
+    ],
+    "group-package-no-group": [app("nope@pkg=x", override="nope@pkg=x", group="nope")],
+    "defaults-duplicate-self": [
+        app("--config-name", "d", files={"conf/d.yaml": "defaults:\n  - _self_\n  - db: mysql\n  - _self_\n"},
+            config="d")
+    ],
+    "defaults-group-twice": [
+        app("--config-name", "d", files={"conf/d.yaml": "defaults:\n  - hydra/launcher: basic\n  - _self_\n"},
+            group="hydra/launcher")
+    ],
+    "defaults-interpolation-in-list": [
+        app("--config-name", "d", files={"conf/d.yaml": "defaults:\n  - db: ['${x}']\n  - _self_\nx: mysql\n"},
+            config="d")
+    ],
+    "defaults-interpolation-unresolved": [
+        app("--config-name", "d", files={"conf/d.yaml": "defaults:\n  - db: ${nope}\n  - _self_\n"},
+            text="${nope}")
+    ],
+    "schema-merge-error": [
+        Case(App(("schema=mysql", "~db"), {"conf/schema/mysql.yaml": "port: abc\n", "conf/config.yaml":
+                 "defaults:\n  - db: mysql\n  - schema: mysql\n  - _self_\n"},
+                 warns="is validated against ConfigStore schema with the same name"),
+             {"config": "schema/mysql", "omegaconf error": "Value 'abc' of type 'str' could not be "
+              "converted to Integer\n    full_key: port\n    object_type=MySQLConfig"})
+    ],
+    "defaults-missing-self-error": [
+        Case(App(("--config-name", "d"), {"conf/d.yaml": "defaults:\n  - db: mysql\nx: 1\n"},
+                 env={"SELF_WARNING_AS_ERROR": "1"}), {"config": "d"})
+    ],
     "primary-dir-not-found": [app("--config-path", "<tmp>/nodir", dir="<tmp>/nodir")],
     "config-dir-not-found": [app("--config-dir", "<tmp>/nodir", dir="<tmp>/nodir")],
     "searchpath-outside-primary": [
@@ -529,6 +564,8 @@ def _run_app(trigger: App, tmp: Path, capsys: pytest.CaptureFixture[str],
     argv = [arg.replace("<tmp>", str(tmp)) for arg in trigger.argv]
     monkeypatch.setattr(sys, "argv", ["app.py", *argv])
     lock = _lock(tmp / trigger.lock_sweep, monkeypatch) if trigger.lock_sweep else None
+    for name, value in trigger.env.items():
+        monkeypatch.setenv(name, value)
     code: int | None = 0
     caught: list[str] = []
     try:
@@ -690,6 +727,8 @@ ORACLE_DRIVER = textwrap.dedent(
         os.chdir(root)
         GlobalHydra.instance().clear()
         HydraConfig.instance().cfg = None
+        saved = dict(os.environ)
+        os.environ.update(case["env"])
         err, code, raised = io.StringIO(), 0, None
         with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(err), \\
                 contextlib.redirect_stdout(io.StringIO()):
@@ -708,6 +747,8 @@ ORACLE_DRIVER = textwrap.dedent(
                 code = exit_.code
             except Exception as error:
                 code, raised = None, f"{type(error).__name__}: {error}"
+        os.environ.clear()
+        os.environ.update(saved)
         warned = [str(w.message) for w in caught]
         results.append({"code": code, "err": err.getvalue(), "raised": raised, "warned": warned})
     print(json.dumps(results))
@@ -725,10 +766,11 @@ def _oracle_cases(tmp: Path) -> list[tuple[Row, Case, dict[str, Any]]]:
         for number, case in enumerate(cases):
             root = tmp / f"{row_id}-{number}"
             trigger = case.trigger
-            spec: dict[str, Any] = {"root": str(root), "argv": None, "files": {}}
+            spec: dict[str, Any] = {"root": str(root), "argv": None, "files": {}, "env": {}}
             if isinstance(trigger, App):
                 spec["argv"] = [arg.replace("<tmp>", str(root)) for arg in trigger.argv]
                 spec["files"] = {**FILES, **trigger.files}
+                spec["env"] = dict(trigger.env)
             else:
                 assert isinstance(trigger, Api)
                 spec.update(code=trigger.code, imports=API_IMPORTS.format(pkg="hydra"))
