@@ -178,8 +178,8 @@ def _machine_lock() -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     raise RuntimeError(
-                        f"Slurm test cluster: another one held {path} for {LOCK_WAIT_SECONDS:.0f}s "
-                        "(run the Slurm tests on one xdist worker: pytest -n 2 --dist loadgroup)"
+                        f"Slurm test cluster: another one (another test run on this machine?) "
+                        f"held {path} for {LOCK_WAIT_SECONDS:.0f}s"
                     ) from None
                 time.sleep(0.5)
         try:
@@ -193,6 +193,7 @@ def _start_munged(started: list[int]) -> None:
         return
     Path("/run/munge").mkdir(parents=True, exist_ok=True)
     shutil.chown("/run/munge", "munge", "munge")
+    Path("/run/munge/munged.pid").unlink(missing_ok=True)  # a killed munged's: not to be waited on
     subprocess.run(["su", "-s", "/bin/sh", "munge", "-c", "/usr/sbin/munged"], check=True)
     _wait(lambda: _pid(Path("/run/munge/munged.pid")) is not None, "munged")
     started.append(_pid(Path("/run/munge/munged.pid")) or 0)
@@ -203,6 +204,7 @@ def _start_mariadb(root: Path, started: list[int]) -> None:
         return
     Path("/run/mysqld").mkdir(parents=True, exist_ok=True)
     shutil.chown("/run/mysqld", "mysql", "mysql")
+    Path("/run/mysqld/mysqld.pid").unlink(missing_ok=True)
     # through a shell that backgrounds it: no Popen object of ours outlives the start
     log = root / "log" / "mysqld.log"
     subprocess.run(["sh", "-c", f"setsid mysqld_safe --user=mysql > '{log}' 2>&1 &"], check=True)
