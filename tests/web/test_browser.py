@@ -246,6 +246,8 @@ def test_running_run_page_shows_status_chart_and_log_growing_then_finished(
         page.evaluate("window.__notReloaded = true")
         assert page.locator("#run-status").inner_text().startswith("running")
         assert page.locator("#run-status .live-dot").count() == 1
+        running = page.locator("#config-table tr", has_text="db.host").inner_text()
+        assert running.split("\t")[-1] == "db/mysql"  # origins are there from the start
         page.wait_for_function("document.querySelector('#run-charts > div')"
                                " && document.querySelector('#run-charts > div').data[0].x.length >= 1")
         (gate / "step1").touch()
