@@ -55,7 +55,12 @@ def expand_sweep(
                 )
             if override.is_hydra_override():
                 raise _hydra_sweep_error(override.input_line or text)
-            values = [f"{key}={v}" for v in override.sweep_string_iterator(list_options)]
+            try:
+                values = [f"{key}={v}" for v in override.sweep_string_iterator(list_options)]
+            except ValueError as error:  # e.g. range(1,5,0): Python's text alone names no override
+                raise UnsupportedSweepError(
+                    f"Cannot expand sweep '{override.input_line or text}': {error}"
+                ) from error
         else:
             values = [f"{key}={override.get_value_element_as_str()}"]
         # dict keeps the first insertion position when a later argument rebinds the key.
@@ -90,7 +95,7 @@ class BasicSweeper:
             or not isinstance(max_batch_size, int)
             or max_batch_size <= 0
         ):
-            raise HydraException(
+            raise CompactHydraException(
                 f"hydra.sweeper.max_batch_size must be a positive integer or null, got {max_batch_size!r}"
             )
         self.max_batch_size = max_batch_size
