@@ -64,7 +64,9 @@ def test_glob_sweeps_are_rejected_with_the_override() -> None:
 
 
 def test_grid_needs_categorical_params() -> None:
-    assert build_search_space(["a=1,2", "b=range(0,4,2)"]).grid() == {"a": [1, 2], "b": [0, 2, 4]}
+    # a range's grid is Hydra's plugin's: its upper bound left out, as in the basic sweeper
+    assert build_search_space(["a=1,2", "b=range(0,4,2)"]).grid() == {"a": [1, 2], "b": [0, 2]}
+    assert build_search_space(["c=range(0,1,0.25)"]).grid() == {"c": [0.0, 0.25, 0.5, 0.75]}
     with pytest.raises(HydraException, match="GridSampler needs choice/range sweeps only, but 'b'"):
         build_search_space(["a=1,2", "b=interval(0,1)"]).grid()
 

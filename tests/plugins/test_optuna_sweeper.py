@@ -232,7 +232,7 @@ def test_grid_sampler_partial_caps_n_trials(tmp_path: Path, caplog: pytest.LogCa
     sweeper = OptunaSweeper(
         sampler=functools.partial(optuna.samplers.GridSampler), n_trials=20, n_jobs=4
     )
-    outcome, _ = run_sweep(tmp_path, sweeper, lambda cfg: cfg.a * cfg.b, ["+a=1,2", "+b=range(1,3)"])
+    outcome, _ = run_sweep(tmp_path, sweeper, lambda cfg: cfg.a * cfg.b, ["+a=1,2", "+b=range(1,4)"])
     assert len(outcome.results) == 6
     assert "Updating num of trials to 6 due to using GridSampler." in caplog.text
     assert sorted((t.params["+a"], t.params["+b"]) for t in sweeper.study.trials) == [

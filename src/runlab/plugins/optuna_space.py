@@ -50,8 +50,11 @@ class SearchSpace:
     fixed: Mapping[str, str]
 
     def grid(self) -> dict[str, list[Any]]:
-        """The grid a ``GridSampler`` walks: choices, and every step of a ``range`` (an ``interval``
-        has no grid; Hydra's plugin fails there with an AttributeError, runlab says which key)."""
+        """The grid a ``GridSampler`` walks: choices, and the steps of a ``range`` -- as Hydra's
+        plugin enumerates them, ``(high - low) // step`` values from ``low``, which leaves out the
+        upper bound the sampled distribution includes (``range(0,6,2)``: 0, 2, 4, as the basic
+        sweeper would sweep it).  An ``interval`` has no grid (Hydra's plugin: "GridSampler only
+        supports discrete distributions."; runlab names the key)."""
         import optuna
 
         grid: dict[str, list[Any]] = {}
@@ -60,7 +63,7 @@ class SearchSpace:
             if isinstance(distribution, optuna.distributions.CategoricalDistribution):
                 grid[name] = list(distribution.choices)
             elif step is not None and not getattr(distribution, "log", False):
-                count = round((distribution.high - distribution.low) / step) + 1
+                count = int((distribution.high - distribution.low) // step)
                 grid[name] = [distribution.low + i * step for i in range(count)]
             else:
                 raise SearchSpaceError(
