@@ -213,6 +213,17 @@ CASES: dict[str, list[Case]] = {
         Case(App(("--config-name", "d"), {"conf/d.yaml": "defaults:\n  - db: mysql\nx: 1\n"},
                  env={"SELF_WARNING_AS_ERROR": "1"}), {"config": "d"})
     ],
+    "primary-module-not-found": [
+        app("--config-path", "pkg://nope_module_xyz", module="nope_module_xyz")
+    ],
+    "sweep-expand-error": [
+        app("-m", "foo.bar=range(1,5,0)", override="foo.bar=range(1,5,0)",
+            problem="range() arg 3 must not be zero")
+    ],
+    "instantiate-target-blocklisted": [
+        app("+inst._target_=os.system", "+inst._args_=[ls]",
+            overrides="['+inst._target_=os.system', '+inst._args_=[ls]']", target="os.system", key="inst"),
+    ],
     "primary-dir-not-found": [app("--config-path", "<tmp>/nodir", dir="<tmp>/nodir")],
     "config-dir-not-found": [app("--config-dir", "<tmp>/nodir", dir="<tmp>/nodir")],
     "searchpath-outside-primary": [
@@ -271,6 +282,9 @@ CASES: dict[str, list[Case]] = {
         app("hydra.job.chdir=maybe", override="hydra.job.chdir=maybe", **{
             "omegaconf error": "Value 'maybe' is not a valid bool (type str)\n"
             "    full_key: hydra.job.chdir\n    reference_type=JobConf\n    object_type=JobConf"}),
+        app("+hydra.job.env_set.X=[1]", override="+hydra.job.env_set.X=[1]", **{
+            "omegaconf error": "Cannot convert 'list' to string: '[1]'\n    full_key: hydra.job.env_set.X\n"
+            "    reference_type=Dict[str, str]\n    object_type=dict"}),
     ],
     "typed-merge-key-error": [
         app("--config-name", "typed_bad", files=TYPED, config="db/bad", error="ConfigKeyError",
@@ -344,6 +358,7 @@ CASES: dict[str, list[Case]] = {
     "instantiate-target-not-found": [
         app("+inst._target_=nope_module_xyz.Nope", overrides="['+inst._target_=nope_module_xyz.Nope']",
             target="nope_module_xyz.Nope", key="inst"),
+        app("+inst._target_=.foo", overrides="['+inst._target_=.foo']", target=".foo", key="inst"),
     ],
     "instantiate-call-failed": [
         app("+inst._target_=os.path.join", "+inst.bad=1",
@@ -373,6 +388,8 @@ CASES: dict[str, list[Case]] = {
             expected="a non-negative integer", value="-1"),
         app("-m", "foo.bar=1,2", "hydra/sweeper=optuna", "hydra.sweeper.direction=up", key="direction",
             expected="minimize or maximize (or a list of them)", value="'up'"),
+        app("-m", "foo.bar=1,2", "hydra.sweeper.max_batch_size=0", key="max_batch_size",
+            expected="a positive integer or null", value="0"),
     ],
     "optuna-sweep-unsupported": [
         app("-m", "hydra/sweeper=optuna", "foo.bar=glob(a*)", override="foo.bar=glob(a*)", kind="glob"),
