@@ -13,12 +13,23 @@ Options, parameter mapping and console lines follow Hydra's Ax sweeper plugin (s
   ``epsilon``; ``optimization_results.yaml`` holds ``optimizer: ax`` and the best parameters.
 
 ax-platform (and torch under it) is heavy: it is imported only when this sweeper begins, so selecting
-another sweeper never pays for it.  ``objective_key`` (runlab) reads the objective from a returned mapping.
+another sweeper never pays for it.  runlab adds:
+
+* ``objective_key``: reads the objective from a returned mapping;
+* other keys of ``experiment`` go to ``AxClient.create_experiment`` as they are (as in Hydra's plugin),
+  e.g. ``choose_generation_strategy_kwargs: {num_initialization_trials: 3}``;
+* **resume by default**: ``<sweep_dir>/.runlab/ax_state.json`` holds the Ax client (experiment and
+  generation strategy, as Ax's JSON snapshot), the job -> trial map and the early-stopping counters,
+  rewritten atomically when a batch is asked and when it is told.  Re-running the sweep into the same
+  directory replays the jobs it has -- the sweep loop skips those that completed, re-runs those that
+  failed or a kill interrupted -- then asks Ax only for the trials still missing, so ``max_trials``
+  counts the whole sweep and trial numbers continue.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import os
@@ -30,9 +41,14 @@ from typing import Any
 from runlab.errors import HydraException
 from runlab.plugins import JobResult, SweepContext
 
-__all__ = ["AxSweeper", "EarlyStopper", "ax_parameters"]
+__all__ = ["STATE_FILE", "AxSweeper", "EarlyStopper", "ax_parameters"]
 
 log = logging.getLogger(__name__)
+
+STATE_FILE = os.path.join(".runlab", "ax_state.json")
+"""The sweep's Ax state, relative to the sweep dir (see the module docstring)."""
+_STATE_FORMAT = 1
+_KNOWN_EXPERIMENT_KEYS = ("objective_name", "minimize")
 
 
 @contextlib.contextmanager
@@ -134,6 +150,37 @@ def _render(value: Any) -> str:
     return str(value)
 
 
+def _plain(value: Any) -> Any:
+    """Config values as plain Python (the parameters are compared with, and stored as, JSON)."""
+    from omegaconf import DictConfig, ListConfig, OmegaConf
+
+    if isinstance(value, (DictConfig, ListConfig)):
+        return OmegaConf.to_container(value, resolve=True)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """A kill leaves the previous state or the new one, never half of either."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as file:
+        file.write(text)
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A job of this sweep: its number, its Ax trial and the overrides it runs with."""
+
+    num: int
+    trial: int
+    overrides: tuple[str, ...]
+
+
 class AxSweeper:
     """Ax sweeper (``hydra/sweeper=ax``); the constructor takes ``hydra.sweeper``'s keys."""
 
@@ -171,15 +218,24 @@ class AxSweeper:
             epsilon=float(self.early_stop.get("epsilon", 1e-5)),
             minimize=bool(self.early_stop.get("minimize", True)),
         )
+        self.parameters: list[dict[str, Any]] = []
+        self.jobs: dict[int, _Job] = {}  # every job of this sweep (replayed ones too), by number
+        self._replay: list[_Job] = []
+        self._asked: list[_Job] = []
         self._trials_left = self.max_trials
-        self._pending: dict[int, int] = {}  # job number -> Ax trial index
+        self._total = self.max_trials
         self._next_job = 0
         self._stopped = False
         self._finished = False
 
     @property
     def total_jobs(self) -> int:
-        return self.max_trials
+        """Jobs of the whole sweep (replayed ones included), for the progress line."""
+        return self._total
+
+    @property
+    def state_path(self) -> str:
+        return os.path.join(self.sweep_dir, STATE_FILE)
 
     def begin(self, context: SweepContext) -> None:
         from omegaconf import OmegaConf
@@ -188,28 +244,123 @@ class AxSweeper:
         # The loop's own sweep dir (right under ``runlab resume`` too); older loops: the config's.
         given = getattr(context, "sweep_dir", "") or OmegaConf.select(context.config, "hydra.sweep.dir")
         self.sweep_dir = os.path.abspath(str(given))
-        parameters = ax_parameters(self.params, context.overrides)
+        self.parameters = _plain(ax_parameters(self.params, context.overrides))
+        verbose = bool(self.client.get("verbose_logging", False))
+        if not verbose:
+            _quiet_ax_info_lines()
+        client_options = {"verbose_logging": verbose, "random_seed": self.client.get("random_seed")}
+        state = self._load_state() if self.resume else None
         with warnings.catch_warnings():
             # AxClient is deprecated in Ax 1.3 (removed in 1.4, hence the ``ax-platform<1.4`` pin):
             # Hydra's plugin is built on it and its options map one to one.
             warnings.simplefilter("ignore", DeprecationWarning)
-            self.ax_client = ax_client_class(
-                verbose_logging=bool(self.client.get("verbose_logging", False)),
-                random_seed=self.client.get("random_seed"),
+            if state is None:
+                self.ax_client = ax_client_class(**client_options)
+            else:
+                with _quiet():
+                    self.ax_client = ax_client_class.from_json_snapshot(state["client"], **client_options)
+        if state is None:
+            self._create_experiment(objective_properties)
+        else:
+            self._restore(state)
+        self._next_job = len(self._replay)
+        self._trials_left = max(self.max_trials - len(self._replay), 0)
+        self._total = len(self._replay) + self._trials_left
+        described = ", ".join(_describe(p) for p in self.parameters)
+        log.info(f"AxSweeper is optimizing the following parameters: {described}")
+        if self._replay:
+            log.info(
+                f"Resuming the Ax experiment of {self.sweep_dir}: {len(self._replay)} trials of this "
+                f"sweep already exist, {self._trials_left} to go"
             )
+
+    def _create_experiment(self, objective_properties: Any) -> None:
+        extra = {
+            key: _plain(value)
+            for key, value in self.experiment.items()
+            if key not in _KNOWN_EXPERIMENT_KEYS
+            and key not in ("name", "parameter_constraints", "outcome_constraints", "status_quo")
+        }
         with _quiet():
             self.ax_client.create_experiment(
                 name=self.experiment.get("name"),
-                parameters=parameters,
+                parameters=self.parameters,
                 objectives={self.objective_name: objective_properties(minimize=self.minimize)},
-                parameter_constraints=self.experiment.get("parameter_constraints"),
-                outcome_constraints=self.experiment.get("outcome_constraints"),
-                status_quo=self.experiment.get("status_quo"),
+                parameter_constraints=_plain(self.experiment.get("parameter_constraints")),
+                outcome_constraints=_plain(self.experiment.get("outcome_constraints")),
+                status_quo=_plain(self.experiment.get("status_quo")),
+                **extra,
             )
-        described = ", ".join(_describe(p) for p in parameters)
-        log.info(f"AxSweeper is optimizing the following parameters: {described}")
+
+    # -- resume -------------------------------------------------------------------------------
+
+    def _load_state(self) -> dict[str, Any] | None:
+        """The state a previous run of this sweep left, or None to start a new experiment."""
+        try:
+            with open(self.state_path, encoding="utf-8") as file:
+                state = json.load(file)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as error:
+            log.warning(f"Ignoring the unreadable Ax state {self.state_path} ({error}): a new experiment")
+            return None
+        if not isinstance(state, dict) or state.get("format") != _STATE_FORMAT:
+            log.warning(f"Ignoring the Ax state {self.state_path} of another runlab version: a new experiment")
+            return None
+        if state.get("parameters") != self.parameters:
+            raise HydraException(
+                f"The sweep dir '{self.sweep_dir}' holds an Ax experiment over other parameters "
+                f"({', '.join(_describe(p) for p in state.get('parameters') or [])}); sweep into "
+                "another hydra.sweep.dir, or set hydra.sweeper.resume=false to start it anew"
+            )
+        return state
+
+    def _restore(self, state: Mapping[str, Any]) -> None:
+        """Take back the jobs, trials and early-stopping counters of the run that was stopped."""
+        jobs = {int(j["job"]): _Job(int(j["job"]), int(j["trial"]), tuple(j["overrides"])) for j in state["jobs"]}
+        trials = self.ax_client.experiment.trials
+        for num in range(len(jobs)):
+            job = jobs.get(num)
+            if job is None or job.trial not in trials:
+                break  # a gap: the rest are new trials
+            self._replay.append(job)
+            self.jobs[num] = job
+        replayed = {job.trial for job in self._replay}
+        for index, trial in trials.items():
+            if not trial.status.is_terminal and index not in replayed:
+                with _quiet():
+                    self.ax_client.log_trial_failure(trial_index=index)
+        stopper = state.get("stopper") or {}
+        self.stopper.best = stopper.get("best")
+        self.stopper.epochs_without_improvement = int(stopper.get("epochs_without_improvement", 0))
+        if self.stopper.epochs_without_improvement >= self.stopper.max_epochs_without_improvement:
+            self._stopped = True
+
+    def _save_state(self) -> None:
+        with _quiet():
+            snapshot = self.ax_client.to_json_snapshot()
+        state = {
+            "format": _STATE_FORMAT,
+            "parameters": self.parameters,
+            "client": snapshot,
+            "jobs": [
+                {"job": job.num, "trial": job.trial, "overrides": list(job.overrides)}
+                for job in sorted(self.jobs.values(), key=lambda j: j.num)
+            ],
+            "stopper": {
+                "best": self.stopper.best,
+                "epochs_without_improvement": self.stopper.epochs_without_improvement,
+            },
+        }
+        _write_atomically(self.state_path, json.dumps(state))
+
+    # -- ask / tell ----------------------------------------------------------------------------
 
     def ask(self) -> list[list[str]] | None:
+        if self._replay:
+            # One batch: the loop skips the completed jobs and says so once, not once per batch.
+            self._asked, self._replay = self._replay, []
+            return [list(job.overrides) for job in self._asked]
         if self._trials_left <= 0 or self._stopped:
             if not self._finished:
                 self._finished = True
@@ -223,11 +374,17 @@ class AxSweeper:
             return self.ask()
         if exhausted:
             self._trials_left = len(trials)
-        self._pending = {self._next_job + i: index for i, index in enumerate(trials)}
+        self._asked = [
+            _Job(self._next_job + i, index, tuple(f"{name}={_render(v)}" for name, v in params.items()))
+            for i, (index, params) in enumerate(trials.items())
+        ]
+        self.jobs.update((job.num, job) for job in self._asked)
         self._next_job += len(trials)
         self._trials_left -= len(trials)
+        self._total = max(self._total, self._next_job + self._trials_left)
+        self._save_state()  # before any of them runs: a kill from here on is resumable
         log.info(f"AxSweeper is launching {len(trials)} jobs")
-        return [[f"{name}={_render(value)}" for name, value in trials[i].items()] for i in self._pending.values()]
+        return [list(job.overrides) for job in self._asked]
 
     def _raw_data(self, value: Any) -> tuple[float, float | None]:
         if self.objective_key is not None and isinstance(value, Mapping):
@@ -239,29 +396,54 @@ class AxSweeper:
             raise TypeError(f"Return value must be a number or a (mean, sem) tuple. Got '{value}'.")
         return float(value), (None if self.is_noisy else 0.0)
 
+    def _outcome(self, result: JobResult) -> tuple[float, float | None] | None:
+        """The trial's data, or None (with Hydra's warning) when the job failed or returned junk."""
+        try:
+            if not result.ok:
+                raise ValueError(result.error or "the job failed")
+            return self._raw_data(result.return_value)
+        except (ValueError, TypeError, KeyError) as error:
+            log.warning(f"Failed experiment: {error}")
+            return None
+
     def tell(self, results: Sequence[JobResult]) -> None:
         by_num = {result.num: result for result in results}
-        for num, index in self._pending.items():
-            result = by_num.get(num)
-            if result is None:  # the loop stopped before running it (fail_fast)
-                with _quiet():
-                    self.ax_client.log_trial_failure(trial_index=index)
+        told = False
+        for job in self._asked:
+            result = by_num.get(job.num)
+            trial = self.ax_client.experiment.trials[job.trial]
+            if trial.status.is_terminal:  # a replayed job whose trial ended before the stop
+                if result is not None and trial.status.is_failed:
+                    told = self._retry(job, result) or told
                 continue
-            try:
-                if not result.ok:
-                    raise ValueError(result.error or "the job failed")
-                raw = self._raw_data(result.return_value)
-            except (ValueError, TypeError, KeyError) as error:
-                log.warning(f"Failed experiment: {error}")
-                with _quiet():
-                    self.ax_client.log_trial_failure(trial_index=index)
-                continue
+            told = True
+            raw = None if result is None else self._outcome(result)  # None: fail_fast never ran it
             with _quiet():
-                self.ax_client.complete_trial(trial_index=index, raw_data={self.objective_name: raw})
-        self._pending = {}
-        best = self._best()
-        if best is not None and self.stopper.should_stop(best[1], best[0]):
-            self._stopped = True
+                if raw is None:
+                    self.ax_client.log_trial_failure(trial_index=job.trial)
+                else:
+                    self.ax_client.complete_trial(trial_index=job.trial, raw_data={self.objective_name: raw})
+        self._asked = []
+        if told:
+            best = self._best()
+            if best is not None and self.stopper.should_stop(best[1], best[0]):
+                self._stopped = True
+            self._save_state()
+
+    def _retry(self, job: _Job, result: JobResult) -> bool:
+        """A replayed job whose trial had failed ran again: a success becomes a new trial of the same
+        parameters (Ax never completes a failed trial); the job now stands for that one."""
+        if not result.ok:
+            return False
+        raw = self._outcome(result)
+        if raw is None:
+            return False
+        parameters = dict(self.ax_client.experiment.trials[job.trial].arm.parameters)
+        with _quiet():
+            _, index = self.ax_client.attach_trial(parameters=parameters)
+            self.ax_client.complete_trial(trial_index=index, raw_data={self.objective_name: raw})
+        self.jobs[job.num] = _Job(job.num, index, job.overrides)
+        return True
 
     def _best(self) -> tuple[dict[str, Any], float] | None:
         with _quiet():
@@ -283,6 +465,16 @@ class AxSweeper:
         OmegaConf.save(OmegaConf.create(results), os.path.join(self.sweep_dir, "optimization_results.yaml"))
         log.info(f"Best parameters: {parameters}")
         return results
+
+
+def _quiet_ax_info_lines() -> None:
+    """``verbose_logging: false`` keeps Ax's INFO lines (strategy choice, inferred types) off the
+    console; AxClient itself only quiets its own logger."""
+    try:
+        from ax.utils.common.logger import set_stderr_log_level
+    except ImportError:  # pragma: no cover - moved in another Ax release: the lines stay
+        return
+    set_stderr_log_level(logging.WARNING)
 
 
 def _describe(param: Mapping[str, Any]) -> str:
