@@ -530,11 +530,14 @@ def schema() -> Iterator[None]:
     from runlab.core.config_store import ConfigStore
 
     store = ConfigStore.instance()
-    had = "schema" in store.repo
+    before = store.repo.get("schema")
+    saved = dict(before) if isinstance(before, dict) else None
     store.store(group="schema", name="mysql", node=MySQLConfig)
     yield
-    if not had:
+    if saved is None:
         store.repo.pop("schema", None)
+    else:
+        store.repo["schema"] = saved
 
 
 @pytest.fixture
