@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HYDRA_ENTRY",
     "SCHEMA_ENTRY",
+    "ConfigPathError",
     "ConfigSearchPath",
     "SearchPathElement",
     "SearchPathQuery",
@@ -130,10 +131,14 @@ def _as_query(anchor: SearchPathQuery | str) -> SearchPathQuery:
     return SearchPathQuery(provider=anchor) if isinstance(anchor, str) else anchor
 
 
+class ConfigPathError(SearchPathException, ValueError):
+    """``config_path`` names a file: a ValueError as in Hydra, reported without a traceback."""
+
+
 def validate_config_path(config_path: str | None) -> None:
     """Refuse a ``config_path`` that names a file: the file is ``config_name``'s job."""
     if config_path is not None and os.path.splitext(config_path)[1] in (".yaml", ".yml"):
-        raise ValueError(
+        raise ConfigPathError(
             "Using config_path to specify the config name is not supported, specify the config"
             " name via config_name.\n"
             "See https://hydra.cc/docs/1.2/upgrades/0.11_to_1.0/config_path_changes\n"
