@@ -11,6 +11,8 @@ Apps:
 * ``dotapp``: ``config_path="."`` with the config next to the script.
 * ``structured``: ConfigStore schemas (typed fields, schema extension from YAML).
 * ``pkgapp``: ``config_path="pkg://..."`` (configs inside an importable package).
+* ``plugapp``: a ``SearchPathPlugin`` in ``hydra_plugins/`` next to the script (so on ``sys.path``) adding a
+  package and a directory to the search path; nested groups for completion.
 """
 
 from __future__ import annotations
@@ -414,6 +416,17 @@ _MAIN_CONF: dict[str, str] = {
             subdir: ${hydra.job.num}_${hydra.job.id}
         """
     ),
+    "conf/withsp.yaml": _d(
+        """
+        defaults:
+          - db: mysql
+          - _self_
+
+        hydra:
+          searchpath:
+            - file://extra_conf
+        """
+    ),
     "conf/db/mysql.yaml": "driver: mysql\nuser: omry\npassword: secret\n",
     "conf/db/postgresql.yaml": "driver: postgresql\nuser: postgres_user\npassword: drowssap\ntimeout: 10\n",
     "conf/schema/school.yaml": "database: school\n",
@@ -519,6 +532,37 @@ _DOT_APP = _d(
     """
 )
 
+_PLUGIN = _d(
+    """
+    from hydra.core.config_search_path import ConfigSearchPath, SearchPathQuery
+    from hydra.plugins.search_path_plugin import SearchPathPlugin
+
+
+    class MyLibSearchPath(SearchPathPlugin):
+        def manipulate_search_path(self, search_path: ConfigSearchPath) -> None:
+            search_path.append(provider="my-lib", path="pkg://my_lib.conf")
+            search_path.prepend(
+                "plugin-dir", "file://plugin_conf", anchor=SearchPathQuery(provider="main")
+            )
+    """
+)
+
+_COMPOSE_API_APP = _d(
+    """
+    from hydra import compose, initialize
+    from omegaconf import OmegaConf
+
+    with initialize(version_base=None, config_path="conf"):
+        cfg = compose(
+            config_name="config",
+            overrides=["db=sqlite", "+schema=school"],
+            return_hydra_config=True,
+        )
+        print(OmegaConf.to_yaml(cfg.hydra.runtime.config_sources))
+        print(OmegaConf.to_yaml({"db": cfg.db, "schema": cfg.schema}))
+    """
+)
+
 APPS: Mapping[str, Mapping[str, str]] = {
     "main": {
         "my_app.py": _PRINT_APP,
@@ -539,6 +583,23 @@ APPS: Mapping[str, Mapping[str, str]] = {
         "structured_app.py": _STRUCTURED_APP,
         "conf/db/bad.yaml": "defaults:\n  - base_mysql\n  - _self_\n\nbogus: 1\n",
         "conf/db/fast_mysql.yaml": "defaults:\n  - base_mysql\n  - _self_\n\nport: 3307\n",
+    },
+    "plugapp": {
+        "my_app.py": _PRINT_APP,
+        "compose_app.py": _COMPOSE_API_APP,
+        "conf/config.yaml": "defaults:\n  - db: mysql\n  - _self_\n\napp: 1\n",
+        "conf/db/mysql.yaml": "driver: mysql\n",
+        "conf/model/encoder/small.yaml": "width: 8\n",
+        "conf/model/encoder/large.yaml": "width: 64\n",
+        "conf/server/apache.yaml": "port: 80\n",
+        "conf/server/site/blog.yaml": "path: /blog\n",
+        "hydra_plugins/my_plugin/__init__.py": _PLUGIN,
+        "hydra_plugins/_private.py": "raise RuntimeError('modules starting with _ are skipped')\n",
+        "my_lib/__init__.py": "",
+        "my_lib/conf/__init__.py": "",
+        "my_lib/conf/db/sqlite.yaml": "driver: sqlite\nfrom_plugin: true\n",
+        "my_lib/conf/hydra/sweeper/sampler/tpe.yaml": "# @package hydra.sweeper.sampler\nname: tpe\n",
+        "plugin_conf/schema/school.yaml": "database: school\n",
     },
     "pkgapp": {
         "pkg_app.py": _PKG_APP,

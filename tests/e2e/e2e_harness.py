@@ -229,7 +229,16 @@ def check_facts(scenario: Scenario, obs: Observation, who: str = "hydra-core") -
     problems += [
         f"{who} output lacks {phrase!r}" for phrase in scenario.expect if phrase not in obs.text
     ]
+    if problems:
+        # the streams say why (a keywords-only scenario would otherwise hide e.g. an import error)
+        problems.append(
+            f"{who} stdout (tail):\n{_tail(obs.stdout)}\n{who} stderr (tail):\n{_tail(obs.stderr)}"
+        )
     return problems
+
+
+def _tail(text: str, lines: int = 25) -> str:
+    return "\n".join(text.splitlines()[-lines:])
 
 
 def compare(scenario: Scenario, oracle: Observation, mine: Observation) -> list[str]:

@@ -54,7 +54,9 @@ def test_compare_reports_each_visible_difference() -> None:
         _obs("a\n", **{"o/config.yaml": "x: 1\n"}),
         _obs("b\n", code=1, **{"o/config.yaml": "x: 2\n"}),
     )
-    assert len(problems) == 4  # the exit-code fact, the exit code, stdout, the file
+    # the exit-code fact (+ the streams' tails), the exit code, stdout, the file
+    assert len(problems) == 5
+    assert "runlab stderr (tail):" in problems[1]
     assert "exit code: hydra-core 0, runlab 1" in problems
     assert any("-x: 1" in p and "+x: 2" in p for p in problems)
 
