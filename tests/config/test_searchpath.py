@@ -491,3 +491,27 @@ def test_search_path_plugin_lives_at_hydras_module_path() -> None:
 
     assert issubclass(SearchPathPlugin, Plugin) and inspect.isabstract(SearchPathPlugin)
     assert core_module.ConfigSearchPath is ConfigSearchPath
+
+
+def test_plugins_written_against_hydra_core_count_too() -> None:
+    """A subclass of hydra-core's own base class (installed next to runlab) is recognised by its MRO."""
+    from abc import ABC, abstractmethod
+
+    from runlab.config._searchpath_plugins import is_search_path_plugin
+
+    class SearchPathPlugin(ABC):  # stands in for hydra.plugins.search_path_plugin.SearchPathPlugin
+        @abstractmethod
+        def manipulate_search_path(self, search_path: Any) -> None: ...
+
+    SearchPathPlugin.__module__ = "hydra.plugins.search_path_plugin"
+
+    class Concrete(SearchPathPlugin):
+        def manipulate_search_path(self, search_path: Any) -> None:
+            search_path.append("x", "file://x")
+
+    class Unrelated:
+        def manipulate_search_path(self, search_path: Any) -> None: ...
+
+    assert is_search_path_plugin(Concrete)
+    assert not is_search_path_plugin(SearchPathPlugin)  # abstract
+    assert not is_search_path_plugin(Unrelated)  # duck typing is not enough, as in Hydra
