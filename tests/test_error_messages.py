@@ -224,6 +224,7 @@ CASES: dict[str, list[Case]] = {
         app("+inst._target_=os.system", "+inst._args_=[ls]",
             overrides="['+inst._target_=os.system', '+inst._args_=[ls]']", target="os.system", key="inst"),
     ],
+    "config-path-is-a-file": [app("--config-path", "conf/config.yaml")],
     "primary-dir-not-found": [app("--config-path", "<tmp>/nodir", dir="<tmp>/nodir")],
     "config-dir-not-found": [app("--config-dir", "<tmp>/nodir", dir="<tmp>/nodir")],
     "searchpath-outside-primary": [
