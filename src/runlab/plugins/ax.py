@@ -48,7 +48,10 @@ log = logging.getLogger(__name__)
 STATE_FILE = os.path.join(".runlab", "ax_state.json")
 """The sweep's Ax state, relative to the sweep dir (see the module docstring)."""
 _STATE_FORMAT = 1
-_KNOWN_EXPERIMENT_KEYS = ("objective_name", "minimize")
+_EXPERIMENT_KEYS = (
+    "objective_name", "minimize", "name", "parameter_constraints", "outcome_constraints", "status_quo"
+)
+"""``experiment`` keys the sweeper maps itself; any other goes to ``create_experiment`` as it is."""
 
 
 @contextlib.contextmanager
@@ -207,7 +210,8 @@ class AxSweeper:
         self.max_batch_size = max_batch_size
         self.objective_key = objective_key
         self.fail_fast = bool(fail_fast)
-        self.resume = bool(resume)
+        # ``RUNLAB_SWEEP_RESUME=0`` turns the loop's resume off: replaying Ax trials would then be wrong.
+        self.resume = bool(resume) and os.environ.get("RUNLAB_SWEEP_RESUME", "1") != "0"
         self.summary = bool(summary)  # fail_fast/resume/summary: runlab's loop keys, read by the runtime
         self.objective_name = str(self.experiment.get("objective_name") or "objective")
         self.minimize = bool(self.experiment.get("minimize", True))
@@ -275,12 +279,7 @@ class AxSweeper:
             )
 
     def _create_experiment(self, objective_properties: Any) -> None:
-        extra = {
-            key: _plain(value)
-            for key, value in self.experiment.items()
-            if key not in _KNOWN_EXPERIMENT_KEYS
-            and key not in ("name", "parameter_constraints", "outcome_constraints", "status_quo")
-        }
+        extra = {key: _plain(value) for key, value in self.experiment.items() if key not in _EXPERIMENT_KEYS}
         with _quiet():
             self.ax_client.create_experiment(
                 name=self.experiment.get("name"),
