@@ -4,7 +4,7 @@ Self-contained means no network: plotly.js is embedded once (inline ``<script>``
 fallbacks are ``data:`` URIs.  Without either plotting library the report still has its tables.
 
 A sweep run by the Optuna sweeper also gets its study's figures (optimization history, parameter
-importances, parallel coordinates, objective vs each parameter: :mod:`runlab.plugins.optuna_plots`),
+importances, parallel coordinates, objective vs each parameter: :mod:`runlab.tracking.optuna_study`),
 read from the study the sweeper kept in the sweep dir; optuna is imported only when there is one.
 """
 
@@ -108,12 +108,12 @@ def _figures(runs: Sequence[Run], comparison: Comparison, writer: _FigureWriter)
 
 def _study_sections(runs: Sequence[Run], writer: _FigureWriter) -> list[str]:
     """An "Optuna study" section per study kept in the sweep dir of ``runs`` (none otherwise)."""
-    from runlab.plugins.optuna_plots import find_study_dirs
+    from runlab.tracking.optuna_study import find_study_dirs
 
     sections: list[str] = []
     for sweep_dir in find_study_dirs(r.run_dir for r in runs if r.run_dir):
         try:
-            from runlab.plugins.optuna_plots import open_sweep_study, study_figures
+            from runlab.tracking.optuna_study import open_sweep_study, study_figures
 
             study = open_sweep_study(sweep_dir)
             figures = [writer.html(figure) for figure in study_figures(study)]

@@ -3,7 +3,7 @@
 A sweep run by the Optuna sweeper keeps its study in ``<sweep_dir>/optuna.journal``; its sweep page
 then gets an "Optuna study" section (``templates/_study.html``) whose figures -- optimization
 history, parameter importances, parallel coordinates, objective vs each parameter, the same as
-``runlab report`` (:mod:`runlab.plugins.optuna_plots`) -- are fetched from
+``runlab report`` (:mod:`runlab.tracking.optuna_study`) -- are fetched from
 ``/api/sweeps/{sweep_id}/study`` as plotly.js specs and drawn by ``static/study.js``, after the page
 is shown: opening a study and computing importances takes a moment, the page should not wait for it.
 
@@ -38,7 +38,7 @@ def study_dir(sweep_dir: str | None) -> str | None:
 
 
 def _study_figures(sweep_dir: str) -> dict[str, Any]:
-    from runlab.plugins.optuna_plots import open_sweep_study, study_figures
+    from runlab.tracking.optuna_study import open_sweep_study, study_figures
 
     study = open_sweep_study(sweep_dir)
     figures = [figure_spec(figure) for figure in study_figures(study)]
