@@ -515,3 +515,15 @@ def test_plugins_written_against_hydra_core_count_too() -> None:
     assert is_search_path_plugin(Concrete)
     assert not is_search_path_plugin(SearchPathPlugin)  # abstract
     assert not is_search_path_plugin(Unrelated)  # duck typing is not enough, as in Hydra
+
+
+def test_anchors_may_be_hydra_cores_own_query_objects() -> None:
+    @dataclass
+    class ForeignQuery:  # hydra.core.config_search_path.SearchPathQuery: fields only, no methods
+        provider: str | None = None
+        path: str | None = None
+
+    search_path = create_search_path("file:///app/conf", plugins=())
+    search_path.append("after-main", "file://a", anchor=ForeignQuery(provider="main"))  # type: ignore[arg-type]
+    search_path.prepend("first", "file://f", anchor=ForeignQuery(path="pkg://runlab.conf"))  # type: ignore[arg-type]
+    assert [e.provider for e in search_path] == ["first", "hydra", "main", "after-main", "schema"]

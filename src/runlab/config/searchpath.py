@@ -128,7 +128,15 @@ class ConfigSearchPath:
 
 
 def _as_query(anchor: SearchPathQuery | str) -> SearchPathQuery:
-    return SearchPathQuery(provider=anchor) if isinstance(anchor, str) else anchor
+    """A provider name, our query, or any object with ``provider``/``path`` (hydra-core's own
+    ``SearchPathQuery``, from a plugin written against hydra-core installed next to runlab)."""
+    if isinstance(anchor, str):
+        return SearchPathQuery(provider=anchor)
+    if isinstance(anchor, SearchPathQuery):
+        return anchor
+    return SearchPathQuery(
+        provider=getattr(anchor, "provider", None), path=getattr(anchor, "path", None)
+    )
 
 
 class ConfigPathError(SearchPathException, ValueError):
