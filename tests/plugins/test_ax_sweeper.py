@@ -63,6 +63,21 @@ def test_early_stopper_counts_epochs_without_improvement(caplog: pytest.LogCaptu
     assert "New best value: 4.0, best parameters: {'x': 3}" in caplog.text
 
 
+def test_resume_follows_the_loops_switches(monkeypatch: pytest.MonkeyPatch) -> None:
+    from runlab.plugins import SweepContext
+
+    def context(**sweeper: Any) -> SweepContext:
+        config = OmegaConf.create({"hydra": {"sweeper": sweeper}})
+        return SweepContext(config=config, overrides=(), list_options=lambda group: [], sweep_dir="sw")
+
+    sweeper = AxSweeper()
+    assert sweeper._resume_wanted(context()) and sweeper._resume_wanted(context(resume=True))
+    assert not sweeper._resume_wanted(context(resume=False))  # the registry keeps it from the constructor
+    assert not AxSweeper(resume=False)._resume_wanted(context())
+    monkeypatch.setenv("RUNLAB_SWEEP_RESUME", "0")
+    assert not sweeper._resume_wanted(context())
+
+
 @pytest.fixture(scope="module")
 def ax() -> Iterator[None]:
     """Ax must be installed here: a missing one is a failure that says how to get it.

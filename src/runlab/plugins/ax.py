@@ -210,8 +210,7 @@ class AxSweeper:
         self.max_batch_size = max_batch_size
         self.objective_key = objective_key
         self.fail_fast = bool(fail_fast)
-        # ``RUNLAB_SWEEP_RESUME=0`` turns the loop's resume off: replaying Ax trials would then be wrong.
-        self.resume = bool(resume) and os.environ.get("RUNLAB_SWEEP_RESUME", "1") != "0"
+        self.resume = bool(resume)
         self.summary = bool(summary)  # fail_fast/resume/summary: runlab's loop keys, read by the runtime
         self.objective_name = str(self.experiment.get("objective_name") or "objective")
         self.minimize = bool(self.experiment.get("minimize", True))
@@ -253,7 +252,7 @@ class AxSweeper:
         if not verbose:
             _quiet_ax_info_lines()
         client_options = {"verbose_logging": verbose, "random_seed": self.client.get("random_seed")}
-        state = self._load_state() if self.resume else None
+        state = self._load_state() if self._resume_wanted(context) else None
         with warnings.catch_warnings():
             # AxClient is deprecated in Ax 1.3 (removed in 1.4, hence the ``ax-platform<1.4`` pin):
             # Hydra's plugin is built on it and its options map one to one.
@@ -292,6 +291,15 @@ class AxSweeper:
             )
 
     # -- resume -------------------------------------------------------------------------------
+
+    def _resume_wanted(self, context: SweepContext) -> bool:
+        """The loop's own switch: ``hydra.sweeper.resume`` (which the registry keeps from sweeper
+        constructors) and ``RUNLAB_SWEEP_RESUME=0``; replaying trials the loop re-runs would be wrong."""
+        from omegaconf import OmegaConf
+
+        if not self.resume or os.environ.get("RUNLAB_SWEEP_RESUME", "1") == "0":
+            return False
+        return bool(OmegaConf.select(context.config, "hydra.sweeper.resume", default=True))
 
     def _load_state(self) -> dict[str, Any] | None:
         """The state a previous run of this sweep left, or None to start a new experiment."""
