@@ -254,14 +254,14 @@ def test_an_ax_app_killed_mid_sweep_resumes_and_records_every_trial(tmp_path: Pa
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.time() + 180
-        while (not jobs.is_dir() or len(list(jobs.glob("*.json"))) < 2) and time.time() < deadline:
-            time.sleep(0.05)
+        while not (jobs.is_dir() and any(jobs.glob("*.json"))) and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.05)  # killed once job 0 is recorded: 3 jobs of 0.6 s each still to go
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     before = _run_records(sweep)
     done_before = {n for n, r in before.items() if r["status"] == "completed"}
-    assert len(done_before) >= 2 and not (sweep / "optimization_results.yaml").exists()
+    assert done_before and not (sweep / "optimization_results.yaml").exists()
 
     resumed = subprocess.run(args, check=False, cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
