@@ -46,6 +46,7 @@ class Cli:
 
     argv: tuple[str, ...]
     index: str = "sweep"
+    missing: str | None = None  # a module made unimportable for the run
 
 
 Trigger = App | Api | Cli
@@ -61,8 +62,8 @@ def app(*argv: str, files: Mapping[str, str] | None = None, **bind: str) -> Case
     return Case(App(argv, files or {}), bind)
 
 
-def cli(*argv: str, index: str = "sweep", **bind: str) -> Case:
-    return Case(Cli(argv, index), bind)
+def cli(*argv: str, index: str = "sweep", missing: str | None = None, **bind: str) -> Case:
+    return Case(Cli(argv, index, missing), bind)
 
 
 def api(code: str, env: Mapping[str, str] | None = None, **bind: str) -> Case:
@@ -416,6 +417,10 @@ CLI_CASES: dict[str, list[Case]] = {
             filters="sweep 'last', --where lr=9, --status completed"),
         cli("plot", "param", "--where", "lr=9", "-o", "x.png", command="plot",
             filters="--where lr=9, --status completed"),
+    ],
+    "cli-missing-extra": [
+        cli("plot", "param", "-o", "x.png", missing="matplotlib", command="plot", module="matplotlib",
+            extra="plots"),
     ],
     "cli-unknown-metric": [
         cli("compare", "last", "--metric", "nope", command="compare", metric="nope",

@@ -111,7 +111,8 @@ def run_api_case(trigger: Api, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Ob
     raise AssertionError("the call raised nothing")
 
 
-def run_cli_case(trigger: Cli, tmp: Path, capsys: pytest.CaptureFixture[str]) -> Observed:
+def run_cli_case(trigger: Cli, tmp: Path, capsys: pytest.CaptureFixture[str],
+                 monkeypatch: pytest.MonkeyPatch) -> Observed:
     """Run ``runlab ARGV`` in-process after preparing the index the case asks for."""
     from runlab.cli import main
 
@@ -124,6 +125,8 @@ def run_cli_case(trigger: Cli, tmp: Path, capsys: pytest.CaptureFixture[str]) ->
         (tmp / "empty").mkdir()
         assert main(["index", "empty"]) == 0
     capsys.readouterr()
+    if trigger.missing:
+        monkeypatch.setitem(sys.modules, trigger.missing, None)  # import fails as if not installed
     try:
         code: int | None = main(list(trigger.argv))
     except SystemExit as exit_:

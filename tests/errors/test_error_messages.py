@@ -44,7 +44,7 @@ def test_message_matches_the_table(
     elif isinstance(trigger, Api):
         seen = run_api_case(trigger, tmp_path, monkeypatch)
     else:
-        seen = run_cli_case(trigger, tmp_path, capsys)
+        seen = run_cli_case(trigger, tmp_path, capsys, monkeypatch)
     expected = expected_text(row, case.bind)
     err = normalize(seen.err, tmp_path)
     assert seen.code == row.exit
