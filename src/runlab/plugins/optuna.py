@@ -27,6 +27,7 @@ import json
 import logging
 import math
 import os
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,12 +74,29 @@ def _read_trial_map(sweep_dir: str, study_name: str) -> dict[int, dict[str, Any]
     return mapping
 
 
-def _append_trial_map(sweep_dir: str, entries: Sequence[dict[str, Any]]) -> None:
-    path = os.path.join(sweep_dir, TRIALS_FILE)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "a", encoding="utf-8") as file:
+class _TrialMapWriter:
+    """Appends lines to a sweep dir's trial map, the file opened once per sweep (twice a batch an
+    open/close would cost more than the write).  Each write goes straight to the OS (flushed): a
+    killed sweep loses nothing it had written."""
+
+    def __init__(self, sweep_dir: str) -> None:
+        self.path = os.path.join(sweep_dir, TRIALS_FILE)
+        self._file: Any = None
+
+    def append(self, entries: Sequence[dict[str, Any]]) -> None:
+        if self._file is None:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+            # A sweep stopped by an error never reaches close(): closed when the writer goes.
+            weakref.finalize(self, self._file.close)
         # The leading newline ends a line a kill may have cut short (blank lines are skipped).
-        file.write("\n" + "".join(json.dumps(entry, default=str) + "\n" for entry in entries))
+        self._file.write("\n" + "".join(json.dumps(entry, default=str) + "\n" for entry in entries))
+        self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 class TooManyFailedTrialsError(CompactHydraException):
@@ -206,6 +224,7 @@ class OptunaSweeper:
         self._to_go = 0
         self._next_job = 0
         self._asked: list[_AskedTrial] = []
+        self._trial_map = _TrialMapWriter("")
         self._total = 0
         self._finished = False
 
@@ -260,6 +279,8 @@ class OptunaSweeper:
         # The loop's own sweep dir (right under ``runlab resume`` too); older loops: the config's.
         given = getattr(context, "sweep_dir", "") or OmegaConf.select(context.config, "hydra.sweep.dir")
         self.sweep_dir = os.path.abspath(str(given))
+        self._trial_map.close()
+        self._trial_map = _TrialMapWriter(self.sweep_dir)
         self.space = self._search_space(context.overrides)
         if self.custom_search_space is not None:
             self._extender = _locate_function(self.custom_search_space)
@@ -339,13 +360,13 @@ class OptunaSweeper:
         if self._to_go <= 0:
             if not self._finished:
                 self._finished = True
+                self._trial_map.close()
                 self.finish()
             return None
         size = min(self.n_jobs, self._to_go)
         self._to_go -= size
         self._asked = [self._ask_one() for _ in range(size)]
-        _append_trial_map(
-            self.sweep_dir,
+        self._trial_map.append(
             [
                 {
                     "job": a.num,
@@ -410,7 +431,7 @@ class OptunaSweeper:
             records.append(_result_entry(result, self.study.study_name, frozen, error))
         self._asked = []
         if records:
-            _append_trial_map(self.sweep_dir, records)
+            self._trial_map.append(records)
         if results and len(failures) / len(results) > self.max_failure_rate:
             message = (
                 f"Failed {len(failures)} times out of {len(results)} "
