@@ -112,3 +112,52 @@ def test_hydra_full_error_shows_the_traceback(tmp_path: Path) -> None:
     assert done.stderr.rstrip().endswith("\tprovider=schema, path=structured://")
     assert "runlab.errors.MissingConfigException: In 'config': Could not find 'db/nope'" in done.stderr
     assert "HYDRA_FULL_ERROR=1 for a complete stack trace" not in done.stderr
+
+
+# ------------------------------------------------------------------------------------ compose API
+
+# Rows whose cause is the command line itself (flags, sweeps, the job, help), not composition.
+_NOT_COMPOSITION = {
+    "override-ambiguous-sweep",  # compose() suggests key='value1,value2' (no shell quoting)
+    "sweep-hydra-key", "sweep-type-unsupported", "sweep-expand-error", "sweep-locked",
+    "help-template-placeholder", "job-failed",
+    "callback-target-not-found",  # callbacks are built when the run starts, after composition
+}
+
+
+def _compose_cases() -> list[tuple[str, int]]:
+    """App cases that are only overrides (and maybe ``--config-name``) for a row shown compactly."""
+    chosen = []
+    for row_id, cases in all_cases().items():
+        row = ROWS[row_id]
+        if row.shown != "stderr+hint" or row_id in _NOT_COMPOSITION or row.message.startswith("Error executing"):
+            continue
+        for number, case in enumerate(cases):
+            trigger = case.trigger
+            if not isinstance(trigger, App) or trigger.warns or trigger.env or trigger.lock_sweep:
+                continue
+            argv = list(trigger.argv)
+            if argv[:1] == ["--config-name"]:
+                argv = argv[2:]
+            if argv and not any(arg.startswith("-") for arg in argv):
+                chosen.append((row_id, number))
+    return chosen
+
+
+@pytest.mark.parametrize(("row_id", "number"), _compose_cases())
+def test_compose_raises_the_message_a_run_prints(row_id: str, number: int, tmp_path: Path) -> None:
+    """``compose()`` raises the same text (the exception plus its OmegaConf cause) a run prints."""
+    from runlab import compose, initialize_config_dir
+    from runlab.runtime.reporting import compact_message
+
+    case = all_cases()[row_id][number]
+    assert isinstance(case.trigger, App)
+    argv = list(case.trigger.argv)
+    config_name = argv[1] if argv[:1] == ["--config-name"] else "config"
+    overrides = argv[2:] if argv[:1] == ["--config-name"] else argv
+    write_files(tmp_path, {**FILES, **case.trigger.files})
+    with initialize_config_dir(config_dir=str(tmp_path / "conf"), version_base=None), \
+            pytest.raises(Exception) as raised:
+        compose(config_name, overrides=overrides)
+    text = normalize(compact_message(raised.value), tmp_path)
+    assert text == expected_text(ROWS[row_id], case.bind)
