@@ -249,3 +249,22 @@ def test_task_origins_are_worked_out_once_and_travel_as_a_plain_table() -> None:
     assert origins_of(copy.deepcopy(config)) is None  # the task's own copy never carries them
     attach_origins(config, None)
     assert origins_of(config) is None
+
+
+def test_origins_that_cannot_be_worked_out_never_fail_the_job() -> None:
+    from runlab.runtime.recording import Recording, TaskOrigins, finish_recording
+
+    class Broken(dict[str, str]):
+        def without_hydra(self) -> dict[str, str]:
+            raise RuntimeError("cannot replay the merge")
+
+    finished: list[dict[str, object]] = []
+
+    class Recorder:
+        def finish(self, status: str, **kwargs: object) -> None:
+            finished.append({"status": status, **kwargs})
+
+    finish_recording(Recording(Recorder(), TaskOrigins(Broken())), status="COMPLETED",
+                     return_value=1)
+    assert finished == [{"status": "completed", "return_value": 1, "error": None,
+                         "origins": None}]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "Recording",
     "TaskOrigins",
     "attach_origins",
     "finish_recording",
@@ -52,6 +53,7 @@ class TaskOrigins(Mapping[str, str]):
         return self._table is not None or type(self._source) is dict
 
     def table(self) -> dict[str, str]:
+        """The whole table, worked out on the first call."""
         if self._table is None:
             source = self._source
             without_hydra = getattr(source, "without_hydra", None)
@@ -116,6 +118,15 @@ class Recording:
     pending_origins: TaskOrigins | None
 
 
+def _table_or_none(origins: TaskOrigins | None) -> dict[str, str] | None:
+    if origins is None:
+        return None
+    try:
+        return origins.table()
+    except Exception:  # noqa: BLE001 - a record without origins beats a failed job
+        return None
+
+
 def index_path_for(config: Any) -> str:
     """Where the run index lives: ``$RUNLAB_INDEX``, else ``.runlab/index.db`` in the launch directory.
 
@@ -164,6 +175,7 @@ def start_recording(
     choices = OmegaConf.to_container(choices_node) if choices_node is not None else None
     origins = origins_of(config)
     ready = origins is not None and (origins.computed or not in_sweep)
+    table = _table_or_none(origins) if ready else None
     recorder = RunRecorder.start(
         output_dir,
         sweep_dir=str(hydra.sweep.dir) if in_sweep else None,
@@ -172,7 +184,7 @@ def start_recording(
         choices={str(k): v for k, v in choices.items()} if isinstance(choices, dict) else None,
         config_yaml=config_yaml,
         resolved_yaml=resolved_yaml,
-        origins=origins if ready else None,
+        origins=table,
         command_line=sys.argv,
         app_dir=str(OmegaConf.select(config, "hydra.runtime.cwd", default=os.getcwd())),
         index_path=index_path_for(config),
@@ -186,11 +198,5 @@ def finish_recording(
     """Close the run record started by ``start_recording`` with the job's outcome."""
     if handle is None:
         return
-    pending = handle.pending_origins
-    origins: Mapping[str, str] | None = None
-    if pending is not None:
-        try:
-            origins = pending.table()
-        except Exception:  # noqa: BLE001 - a record without origins beats a failed job
-            origins = None
+    origins = _table_or_none(handle.pending_origins)
     handle.recorder.finish(status.lower(), return_value=return_value, error=error, origins=origins)
