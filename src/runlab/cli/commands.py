@@ -6,6 +6,7 @@ import argparse
 import datetime
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -366,7 +367,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.stale_after:
         import time
 
-        stale = time.time() - parse_since(args.stale_after)
+        stale = time.time() - parse_since(args.stale_after, option="--stale-after")
     paths = args.paths or [os.getcwd()]
     missing = [p for p in paths if not os.path.isdir(p)]
     if missing:
@@ -426,3 +427,7 @@ def run_command(args: argparse.Namespace) -> int:
     except ImportError as error:
         print(f"runlab {args.command}: {error}", file=sys.stderr)
         return EXIT_MISSING_EXTRA
+    except sqlite3.DatabaseError as error:
+        print(f"runlab {args.command}: cannot read the run index {_find_index(args)}: {error}",
+              file=sys.stderr)
+        return EXIT_NO_DATA

@@ -104,8 +104,11 @@ _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$")
 _UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def parse_since(text: str, now: float | None = None) -> float:
-    """``'2d'``, ``'3h'``, ``'30m'`` or an ISO date/time -> epoch seconds of the cutoff."""
+def parse_since(text: str, now: float | None = None, *, option: str = "--since") -> float:
+    """``'2d'``, ``'3h'``, ``'30m'`` or an ISO date/time -> epoch seconds of the cutoff.
+
+    ``option`` is the flag the text came from, so the error names the one the user typed.
+    """
     now = time.time() if now is None else now
     match = _AGE.match(text)
     if match:
@@ -114,7 +117,7 @@ def parse_since(text: str, now: float | None = None) -> float:
         moment = datetime.datetime.fromisoformat(text.strip())
     except ValueError:
         raise QueryError(
-            f"cannot read --since {text!r}: expected an age like 30m, 3h, 2d, 1w or an ISO date "
+            f"cannot read {option} {text!r}: expected an age like 30m, 3h, 2d, 1w or an ISO date "
             "like 2026-11-27"
         ) from None
     return moment.timestamp()
