@@ -130,11 +130,20 @@ def test_runlab_status_reports_a_finished_sweep(tmp_path: Path) -> None:
 # -- origins: where each recorded value came from ------------------------------------------------
 ORIGINS_APP = textwrap.dedent(
     """
+    import json
+    import os
+
     import runlab
     from omegaconf import DictConfig
 
     @runlab.main(version_base=None, config_path="conf", config_name="config")
     def task(cfg: DictConfig) -> int:
+        # What the running record holds while the task runs (the live dashboard reads it).
+        run_dir = os.environ["RUNLAB_RUN_DIR"]
+        with open(os.path.join(run_dir, ".runlab", "run.json")) as record:
+            origins = json.load(record)["origins"]
+        with open(os.path.join(run_dir, "running_origins.json"), "w") as out:
+            json.dump(origins, out)
         return int(cfg.db.port)
 
     if __name__ == "__main__":
@@ -155,8 +164,10 @@ def _origins_app(tmp_path: Path) -> Path:
     return script
 
 
-def _run_origins_app(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run_origins_app(tmp_path: Path, *args: str, **extra_env: str
+                     ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_"))}
+    env.update(extra_env)
     return subprocess.run([sys.executable, str(_origins_app(tmp_path)), *args], cwd=tmp_path,
                           env=env, capture_output=True, text=True, check=False)
 
@@ -181,6 +192,8 @@ def test_runlab_show_names_the_file_group_option_or_override_behind_each_value(
         "trainer.epochs": "config",
         "new": "override +new=1",
     }
+    running = json.loads((tmp_path / "out" / "running_origins.json").read_text())
+    assert running == _record(tmp_path / "out")["origins"]  # a single run's: there from the start
     shown = _show(tmp_path, "out").splitlines()
     assert "  db.host = localhost  <- db/mysql" in shown
     assert "  db.port = 3307  <- override db.port=3307" in shown
@@ -198,9 +211,25 @@ def test_each_job_of_a_basic_sweep_records_its_own_origins(tmp_path: Path) -> No
         origins = _record(tmp_path / "sweep" / str(num))["origins"]
         assert origins == {"db.host": "db/mysql", "db.port": f"override db.port={num + 1}",
                            "lr": "config", "trainer.epochs": "config"}
+        running = json.loads((tmp_path / "sweep" / str(num) / "running_origins.json").read_text())
+        # built from the template (jobs 1, 2): already in the running record; composed in full
+        # (job 0, the template itself, pickled for reuse so computed too): same
+        assert running == origins
     result = _run_origins_app(tmp_path, "-m", "db=mysql,sqlite", "hydra.sweep.dir=groups")
     assert result.returncode == 0, result.stderr
     assert _record(tmp_path / "groups" / "1")["origins"]["db.host"] == "db/sqlite"
+
+
+def test_a_sweep_job_composed_in_full_gets_its_origins_after_its_task(tmp_path: Path) -> None:
+    # Without the template fast path each job is a fresh composition: working its origins out
+    # waits until the task has returned, so the per-job path before the task does not grow.
+    result = _run_origins_app(tmp_path, "-m", "db.port=1,2", "hydra.sweep.dir=sweep",
+                              RUNLAB_SWEEP_FAST_COMPOSE="0")
+    assert result.returncode == 0, result.stderr
+    for num in range(2):
+        job = tmp_path / "sweep" / str(num)
+        assert json.loads((job / "running_origins.json").read_text()) == {}
+        assert _record(job)["origins"]["db.port"] == f"override db.port={num + 1}"
 
 
 def test_jobs_run_by_the_processes_launcher_record_their_origins(tmp_path: Path) -> None:
