@@ -42,7 +42,8 @@ class Api:
 
 @dataclass(frozen=True)
 class Cli:
-    """``runlab ARGV`` in this process; ``index``: ``sweep`` (one recorded sweep), ``empty``, ``none``."""
+    """``runlab ARGV`` in this process; ``index``: ``sweep`` (one recorded sweep), ``empty``, ``none``,
+    ``garbage`` (a ``garbage.db`` that is no database)."""
 
     argv: tuple[str, ...]
     index: str = "sweep"
@@ -398,7 +399,14 @@ CLI_CASES: dict[str, list[Case]] = {
     "cli-status-not-a-sweep": [cli("status", "nope", path="<tmp>/nope")],
     "cli-where-syntax": [cli("runs", "--where", "loss", command="runs", text="loss")],
     "cli-where-one-value": [cli("runs", "--where", "lr<1,2", command="runs", text="lr<1,2", op="<")],
-    "cli-since-syntax": [cli("runs", "--since", "yesterday", command="runs", text="yesterday")],
+    "cli-since-syntax": [
+        cli("runs", "--since", "yesterday", command="runs", option="--since", text="yesterday"),
+        cli("index", "--stale-after", "xyz", command="index", option="--stale-after", text="xyz"),
+    ],
+    "cli-index-unreadable": [
+        cli("--index", "garbage.db", "runs", index="garbage", command="runs", path="garbage.db",
+            error="file is not a database"),
+    ],
     "cli-plot-suffix": [cli("plot", "param", "-o", "x.txt", file="x.txt")],
     "cli-no-sweep-match": [
         cli("compare", "nosuch", command="compare", text="nosuch"),

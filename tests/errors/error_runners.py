@@ -121,6 +121,8 @@ def run_cli_case(trigger: Cli, tmp: Path, capsys: pytest.CaptureFixture[str],
 
         make_sweep(tmp / "multirun" / "s1", {"lr": [0.1, 0.2]}, lambda p: p["lr"],
                    index_path=tmp / ".runlab" / "index.db")
+    elif trigger.index == "garbage":
+        (tmp / "garbage.db").write_text("not an index\n", encoding="utf-8")
     elif trigger.index == "empty":
         (tmp / "empty").mkdir()
         assert main(["index", "empty"]) == 0
