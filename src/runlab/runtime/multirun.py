@@ -221,7 +221,14 @@ def save_master_config(master: DictConfig, sweep_dir: str) -> None:
     """Create the sweep dir and write ``multirun.yaml`` (the master config, unresolved)."""
     from omegaconf import OmegaConf
 
-    os.makedirs(sweep_dir, exist_ok=True)
+    try:
+        os.makedirs(sweep_dir, exist_ok=True)
+    except OSError as error:
+        from runlab.errors import UsageError
+
+        raise UsageError(
+            f"Cannot create the sweep directory '{sweep_dir}' (hydra.sweep.dir): {error.strerror}"
+        ) from error
     with open(os.path.join(sweep_dir, "multirun.yaml"), "w", encoding="utf-8") as file:
         file.write(OmegaConf.to_yaml(master))
 

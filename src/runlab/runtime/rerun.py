@@ -38,8 +38,14 @@ def rerun(invocation: Invocation, task_function: TaskFunction) -> None:
     path = str(invocation.experimental_rerun)
     if not os.path.isfile(path):
         raise UsageError(f"File {path} does not exist!")
-    with open(path, "rb") as file:
-        config = pickle.load(file)
+    try:
+        with open(path, "rb") as file:
+            config = pickle.load(file)
+        config.hydra  # noqa: B018 - a config pickle holds a composed config with its hydra node
+    except Exception as error:  # noqa: BLE001 - any failure means the file is no config pickle
+        raise UsageError(
+            f"File {path} is not a config pickle (.hydra/config.pickle of a run): {error}"
+        ) from None
     context.register_resolvers()
     configure_log(config.hydra.job_logging, config.hydra.verbose)
     context.set_hydra_config(config)
