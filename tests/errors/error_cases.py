@@ -105,6 +105,15 @@ CASES: dict[str, list[Case]] = {
         Case(App(("--experimental-rerun", "nope.pickle"), warns="other command line args are ignored"),
              {"file": "nope.pickle"})
     ],
+    "rerun-not-a-pickle": [
+        Case(App(("--experimental-rerun", "bad.pickle"), {"bad.pickle": "garbage\n"},
+                 warns="other command line args are ignored"),
+             {"file": "bad.pickle", "error": "invalid literal for int() with base 10: 'arbage\\n'"})
+    ],
+    "sweep-dir-not-creatable": [
+        app("-m", "foo.bar=1,2", "hydra.sweep.dir=<tmp>/afile/sub", files={"afile": "x\n"},
+            dir="<tmp>/afile/sub", error="Not a directory"),
+    ],
     "help-template-placeholder": [
         app("--help", "hydra.help.template=$NOPE", name="NOPE", key="hydra.help.template"),
         app("--hydra-help", "hydra.hydra_help.template=$NOPE", name="NOPE",
