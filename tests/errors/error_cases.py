@@ -55,6 +55,8 @@ Trigger = App | Api | Cli
 
 @dataclass(frozen=True)
 class Case:
+    """One way to produce a row's message, with the text its ``<placeholders>`` stand for."""
+
     trigger: Trigger
     bind: Mapping[str, str] = field(default_factory=dict)
 
