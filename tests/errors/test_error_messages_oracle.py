@@ -112,6 +112,8 @@ def _oracle_cases(tmp: Path) -> list[tuple[Row, Case, dict[str, Any]]]:
 def test_rows_marked_verbatim_are_hydras_text(tmp_path: Path) -> None:
     """hydra-core 1.3.8 prints (or raises) exactly the message of every row marked verbatim."""
     chosen = _oracle_cases(tmp_path)
+    claimed = {row.id for row in ROWS.values() if row.hydra.startswith("verbatim")}
+    assert {row.id for row, _case, _spec in chosen} == claimed  # every claim is checked
     done = subprocess.run([oracle_python(), "-c", ORACLE_DRIVER], input=json.dumps([c[2] for c in chosen]),
                           env=oracle_env(), capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
