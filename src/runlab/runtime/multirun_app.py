@@ -211,7 +211,8 @@ def resume_from_plan(path: str) -> int:
     plan = read_plan(path)
     if plan is None or "command" not in plan:
         sys.stderr.write(
-            f"'{path}' is not a runlab sweep directory (no .runlab/sweep.json with its command)\n"
+            f"runlab resume: '{path}' is not a runlab sweep directory (no .runlab/sweep.json with"
+            " its command)\n"
         )
         return 1
     command = plan["command"]
