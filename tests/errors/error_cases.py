@@ -407,6 +407,7 @@ CLI_CASES: dict[str, list[Case]] = {
     "cli-no-index": [cli("--index", "none.db", "runs", index="none", path="none.db")],
     "cli-index-not-a-directory": [cli("index", "nope", paths="nope")],
     "cli-resume-not-a-directory": [cli("resume", "nope", path="nope")],
+    "cli-resume-not-a-sweep": [cli("resume", "multirun", path="multirun")],
     "cli-status-not-a-sweep": [cli("status", "nope", path="<tmp>/nope")],
     "cli-where-syntax": [cli("runs", "--where", "loss", command="runs", text="loss")],
     "cli-where-one-value": [cli("runs", "--where", "lr<1,2", command="runs", text="lr<1,2", op="<")],
