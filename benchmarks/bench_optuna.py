@@ -5,7 +5,7 @@ On a no-op objective, each round measures N trials of:
 * ``plain`` -- ``study.ask(distributions)`` + ``study.tell(trial, value)``, the least any ask/tell
   driver does, on a fresh journal file (runlab's default storage);
 * ``sweeper`` -- ``OptunaSweeper.begin/ask/tell`` on a fresh journal file, with fake job results
-  (what the sweeper adds: override rendering, trial attributes for resume, ``trial.json`` per trial);
+  (what the sweeper adds: override rendering, the job -> trial map and result lines, one file a sweep);
 * ``sweep loop`` (information only) -- the same through ``drive_sweep`` with the basic launcher and
   a no-op job, i.e. plus the runtime's job composition and completion records.
 
