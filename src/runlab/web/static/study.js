@@ -25,4 +25,6 @@
   }
 
   runlab.whenPlotly(drawStudy);
+  // While the sweep runs, sweep.js bumps data-live-updates when its runs change: new trials.
+  new MutationObserver(drawStudy).observe(document.body, { attributeFilter: ["data-live-updates"] });
 })();
