@@ -213,6 +213,30 @@ def test_a_resumed_sweep_replays_its_jobs_and_continues_the_trial_count(tmp_path
         run_sweep(tmp_path, other_space, flaky)  # type: ignore[arg-type]
 
 
+@pytest.mark.usefixtures("ax")
+def test_an_early_stopped_sweep_stays_stopped_when_run_again(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+
+    def new_sweeper() -> AxSweeper:
+        return AxSweeper(
+            ax_config={
+                "max_trials": 6,
+                "client": {"random_seed": 0},
+                "early_stop": {"max_epochs_without_improvement": 1, "epsilon": 1e9},  # nothing improves enough
+                "params": {"x": {"type": "range", "bounds": [-2.0, 2.0]}},
+            },
+            max_batch_size=1,
+        )
+
+    _, ran = run_sweep(tmp_path, new_sweeper(), quadratic)  # type: ignore[arg-type]
+    assert ran == [0, 1] and "Early stopping, best known value" in caplog.text
+    state = json.loads((tmp_path / "sweep" / STATE_FILE).read_text())
+    assert state["stopper"]["epochs_without_improvement"] == 1
+    again = new_sweeper()
+    outcome, ran = run_sweep(tmp_path, again, quadratic)  # type: ignore[arg-type]
+    assert ran == [] and len(outcome.results) == 2 and len(again.ax_client.experiment.trials) == 2
+
+
 APP = """
 import time
 import runlab as hydra
