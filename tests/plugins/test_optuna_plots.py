@@ -65,6 +65,9 @@ def test_importances_rank_the_parameter_that_matters(tmp_path: Path) -> None:
 def test_study_figures_draw_with_the_reports_writers(tmp_path: Path) -> None:
     study = _study(tmp_path)
     assert find_study_dirs([str(tmp_path / "sweep" / "0")]) == [str(tmp_path / "sweep")]
+    nested = str(tmp_path / "sweep" / "lr=0.1" / "seed=0")  # hydra.sweep.subdir with a /
+    assert find_study_dirs([nested]) == []
+    assert find_study_dirs([nested], [str(tmp_path / "sweep"), None]) == [str(tmp_path / "sweep")]
     reopened = open_sweep_study(str(tmp_path / "sweep"))
     figures = study_figures(reopened)
     assert [f.kind for f in figures][:3] == ["lines", "errorbars", "parallel"]

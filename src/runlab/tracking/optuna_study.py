@@ -34,13 +34,15 @@ __all__ = [
 _JOURNAL = "optuna.journal"
 
 
-def find_study_dirs(run_dirs: Iterable[str]) -> list[str]:
-    """The sweep dirs (parents of run dirs) that hold an Optuna study kept by the sweeper."""
+def find_study_dirs(run_dirs: Iterable[str], sweep_dirs: Iterable[str | None] = ()) -> list[str]:
+    """The sweep dirs that hold an Optuna study kept by the sweeper: the runs' recorded sweep dirs,
+    and the parents of their run dirs (a nested ``hydra.sweep.subdir`` is found through the former)."""
     found: list[str] = []
-    for run_dir in run_dirs:
-        parent = os.path.dirname(os.path.abspath(run_dir))
-        if parent not in found and os.path.exists(os.path.join(parent, _JOURNAL)):
-            found.append(parent)
+    candidates = [*(d for d in sweep_dirs if d), *(os.path.dirname(os.path.abspath(r)) for r in run_dirs)]
+    for candidate in candidates:
+        where = os.path.abspath(candidate)
+        if where not in found and os.path.exists(os.path.join(where, _JOURNAL)):
+            found.append(where)
     return found
 
 

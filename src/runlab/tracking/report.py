@@ -111,7 +111,7 @@ def _study_sections(runs: Sequence[Run], writer: _FigureWriter) -> list[str]:
     from runlab.tracking.optuna_study import find_study_dirs
 
     sections: list[str] = []
-    for sweep_dir in find_study_dirs(r.run_dir for r in runs if r.run_dir):
+    for sweep_dir in find_study_dirs([r.run_dir for r in runs if r.run_dir], [r.sweep_dir for r in runs]):
         try:
             from runlab.tracking.optuna_study import open_sweep_study, study_figures
 
