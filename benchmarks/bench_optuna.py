@@ -7,7 +7,9 @@ On a no-op objective, each round measures N trials of:
 * ``sweeper`` -- ``OptunaSweeper.begin/ask/tell`` on a fresh journal file, with fake job results
   (what the sweeper adds: override rendering, the job -> trial map and result lines, one file a sweep);
 * ``sweep loop`` (information only) -- the same through ``drive_sweep`` with the basic launcher and
-  a no-op job, i.e. plus the runtime's job composition and completion records.
+  a no-op job, i.e. plus the runtime's job planning and completion records;
+* ``python app.py -m`` (information only, ``--app``) -- a real sweep of a no-op app, its start-up
+  taken off: plus composing each job, its ``.hydra/`` snapshot and its run record.
 
 Both CPU seconds (``time.process_time``) and wall seconds are printed per trial: the median over the
 rounds (which rotate the order of the three), and the median of the per-round ratios to ``plain``
@@ -134,12 +136,77 @@ def _median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+APP = """
+import runlab
+
+@runlab.main(version_base=None, config_path=".", config_name="config")
+def main(cfg):
+    return 0.0
+
+if __name__ == "__main__":
+    main()
+"""
+
+APP_CONFIG = """
+defaults:
+  - override hydra/sweeper: optuna
+  - override hydra/sweeper/sampler: random
+  - _self_
+x: 0.0
+n: 1
+opt: sgd
+hydra:
+  sweeper:
+    n_jobs: 2
+    summary: false
+    params:
+      x: interval(-5, 5)
+      n: int(interval(1, 10))
+      opt: choice(sgd, adam)
+"""
+
+
+def app_sweep(trials: int, rounds: int) -> tuple[float, float]:
+    """CPU and wall seconds per trial of ``python app.py -m`` (no-op task, random sampler), the
+    start-up (the same sweep with no trial) taken off: what a user's sweep costs per trial."""
+    import resource
+    import subprocess
+
+    def run(directory: str, n_trials: int) -> tuple[float, float]:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "app.py", "-m", f"hydra.sweeper.n_trials={n_trials}", "hydra.sweep.dir=sw",
+             "hydra/job_logging=disabled", "hydra/hydra_logging=disabled"],
+            cwd=directory, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), wall
+
+    cpus, walls = [], []
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory() as directory:
+            with open(os.path.join(directory, "app.py"), "w", encoding="utf-8") as file:
+                file.write(APP)
+            with open(os.path.join(directory, "config.yaml"), "w", encoding="utf-8") as file:
+                file.write(APP_CONFIG.replace("summary: false", "summary: false\n    n_trials: 0"))
+            empty = run(directory, 0)
+            os.rename(os.path.join(directory, "sw"), os.path.join(directory, "sw0"))
+            full = run(directory, trials)
+            cpus.append((full[0] - empty[0]) / trials)
+            walls.append((full[1] - empty[1]) / trials)
+    return statistics.median(cpus), statistics.median(walls)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--check", action="store_true", help="exit 1 when runlab adds more than 10%%")
     parser.add_argument("--no-loop", action="store_true", help="skip the (slower) sweep-loop row")
+    parser.add_argument("--app", action="store_true",
+                        help="also time a real `python app.py -m` sweep per trial (information)")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     import logging
@@ -166,6 +233,12 @@ def main() -> int:
     spread = sorted(w / b for (_, w), (_, b) in zip(samples[1], base))
     print(f"wall-clock overhead of the sweeper: x{ratio:.3f} (target <= x1.10; "
           f"per-round ratios {spread[0]:.2f}..{spread[-1]:.2f})")
+    if args.app:
+        app_cpu, app_wall = app_sweep(args.trials, max(3, args.rounds // 3))
+        base_cpu = _median([c for c, _ in base])
+        base_wall = _median([w for _, w in base])
+        print(f"  {'python app.py -m (info)':24} {app_cpu * 1e3:8.3f} {app_cpu / base_cpu:7.3f} "
+              f"{app_wall * 1e3:8.3f} {app_wall / base_wall:7.3f}   (start-up taken off; ratios of medians)")
     return 1 if args.check and ratio > 1.10 else 0
 
 
