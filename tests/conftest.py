@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# runlab's on-disk cache of its built-in configs goes to a directory of this test session, not the
+# user's cache (every app the tests start inherits it, so the cache is exercised, not bypassed).
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="runlab-test-cache-")
 
 
 @pytest.fixture(autouse=True)

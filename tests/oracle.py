@@ -70,7 +70,9 @@ def run_runlab_script(
     """Run the same app script under runlab: the script says ``import hydra``; a shim maps it to runlab."""
     shim = REPO_ROOT / "tests" / "hydra_shim"
     base = {k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_"))}
-    base["PYTHONPATH"] = str(shim)
+    base["PYTHONPATH"] = os.pathsep.join(
+        [str(shim), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
     return subprocess.run(
         [sys.executable, str(script), *args],
         cwd=cwd,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict, read_write
 
+from runlab.config import _builtin_cache
 from runlab.config._default_elements import InputDefault
 from runlab.config.defaults import parse_defaults_list
 
@@ -46,6 +47,7 @@ class LoadedConfig:
     provider: str
     typed_defaults: bool = False
     shared: bool = False
+    stable_key: tuple[str, str, str] | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -80,13 +82,14 @@ def _extract_defaults(
     return entries, True, typed
 
 
-_STABLE: dict[tuple[str, str, str], LoadedConfig] = {}
-"""runlab's own ``hydra/*`` configs (package files and the built-in schema) never change while a
-process runs; they are loaded once per process and shared (``shared=True``: merge must copy them)."""
-
-
 def _stable_key(repository: ConfigRepository, config_path: str, version_base: str) -> tuple[str, str, str] | None:
-    """A process-wide cache key when the winning source is runlab's own (provider ``hydra``)."""
+    """A process-wide cache key when the winning source is runlab's own (provider ``hydra``).
+
+    runlab's own ``hydra/*`` configs (package files and the built-in schema) never change while a
+    process runs, so they are loaded once per process, shared, and kept on disk between processes
+    (:mod:`runlab.config._builtin_cache`).  A ``hydra/config`` a user stored is shared within the
+    process only (its key names the stored object).
+    """
     from runlab.config.sources import PackageConfigSource, StructuredConfigSource
 
     if not config_path.startswith("hydra/"):
@@ -95,9 +98,12 @@ def _stable_key(repository: ConfigRepository, config_path: str, version_base: st
         if not source.is_config(config_path):
             continue
         if source.provider == "hydra" and isinstance(source, PackageConfigSource):
-            return (source.path, config_path, version_base)
+            return (f"pkg:{source.path}", config_path, version_base)
         if config_path == "hydra/config" and isinstance(source, StructuredConfigSource):
-            node = source.store._lookup(source.file_name(config_path))
+            file_name = source.file_name(config_path)
+            if source.store.is_builtin(file_name):
+                return ("builtin-store", config_path, version_base)
+            node = source.store._lookup(file_name)
             return (f"store:{id(node)}", config_path, version_base)
         return None
     return None
@@ -200,8 +206,11 @@ class ConfigCache:
                 provider="hydra",
             )
         key = _stable_key(self.repository, config_path, self.version_base)
-        if key is not None and key in _STABLE:
-            return _STABLE[key]
+        if key is not None:
+            _builtin_cache.ensure_restored()
+            if key in _builtin_cache.STABLE:
+                loaded_before: LoadedConfig = _builtin_cache.STABLE[key]
+                return loaded_before
         from_file = self._load_file(config_path)
         if from_file is not None:
             return from_file
@@ -221,7 +230,8 @@ class ConfigCache:
             provider=result.provider,
             typed_defaults=typed and present,
             shared=key is not None,
+            stable_key=key,
         )
         if key is not None:
-            _STABLE[key] = loaded
+            _builtin_cache.STABLE[key] = loaded
         return loaded

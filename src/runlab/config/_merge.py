@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from omegaconf import DictConfig, ListConfig, OmegaConf, flag_override, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
+from runlab.config import _builtin_cache
 from runlab.config._hydra_node import fill_static_runtime
 from runlab.config._loaded import ConfigCache, LoadedConfig
 from runlab.config.defaults import ResultDefault
@@ -41,11 +42,10 @@ class Merged:
     content: DictConfig | ListConfig
 
 
-_HYDRA_PREFIX: dict[tuple[Any, ...], tuple[bytes, tuple[Merged, ...], tuple[str, ...]]] = {}
-"""Merged ``hydra`` node for a given set of runlab-owned hydra configs: the same in every compose.
-
-Kept pickled: unpickling an OmegaConf tree is several times faster than ``copy.deepcopy`` (which
-re-validates every value), and every composition needs its own copy."""
+_PrefixEntry = tuple[bytes, tuple[Merged, ...], tuple[str, ...]]
+"""A merged ``hydra`` node in :data:`runlab.config._builtin_cache.PREFIXES`: kept pickled, because
+unpickling an OmegaConf tree is several times faster than ``copy.deepcopy`` (which re-validates every
+value), and every composition needs its own copy.  Then what origins need, and the typed packages."""
 
 
 def _hydra_prefix(defaults: Sequence[ResultDefault], cache: ConfigCache) -> tuple[int, Any]:
@@ -53,13 +53,18 @@ def _hydra_prefix(defaults: Sequence[ResultDefault], cache: ConfigCache) -> tupl
     merge when every one of them is runlab's own (shared) config."""
     for index, item in enumerate(defaults):
         if item.config_path == "hydra/config":
-            key: list[Any] = [cache.version_base, cache.repository.entries]
+            parts: list[Any] = []
             for entry in defaults[: index + 1]:
                 loaded = cache.load(entry.config_path or "")
-                if loaded is None or not loaded.shared:
+                if loaded is None or loaded.stable_key is None:
                     return index + 1, None
-                key.append((entry.config_path, entry.package, id(loaded)))
-            return index + 1, tuple(key)
+                parts.append((entry.config_path, entry.package, loaded.stable_key))
+            scope = (
+                "persistent"
+                if all(_builtin_cache.persistable(part[2]) for part in parts)
+                else "process"
+            )
+            return index + 1, (scope, cache.version_base, cache.repository.entries, tuple(parts))
     return 0, None
 
 
@@ -93,7 +98,10 @@ def _merge_batched(
     defaults: Sequence[ResultDefault], cache: ConfigCache, repository: ConfigRepository
 ) -> tuple[DictConfig, list[Merged]]:
     prefix_length, prefix_key = _hydra_prefix(defaults, cache)
-    cached = _HYDRA_PREFIX.get(prefix_key) if prefix_key is not None else None
+    cached: _PrefixEntry | None = None
+    if prefix_key is not None:
+        _builtin_cache.ensure_restored()
+        cached = _builtin_cache.PREFIXES.get(prefix_key)
     if cached is not None:
         hydra_part = pickle.loads(cached[0])
         merged = list(cached[1])
@@ -109,7 +117,9 @@ def _merge_batched(
             fill_static_runtime(hydra_part.hydra, repository, cache.version_base)
         if prefix_key is not None:
             snapshot = pickle.dumps(hydra_part, protocol=pickle.HIGHEST_PROTOCOL)
-            _HYDRA_PREFIX[prefix_key] = (snapshot, tuple(merged), tuple(prefix_typed))
+            _builtin_cache.PREFIXES[prefix_key] = (snapshot, tuple(merged), tuple(prefix_typed))
+            if prefix_key[0] == "persistent":
+                _builtin_cache.save()
     user_part = OmegaConf.create()
     typed = _merge_into(user_part, defaults[prefix_length:], cache, repository, merged, batch=True)
     # A schema used as a merge prototype can bring its ``defaults`` field back: strip at the end too.

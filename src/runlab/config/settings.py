@@ -194,4 +194,6 @@ def register_builtin_configs(store: ConfigStore) -> None:
 
     if store.get_type("hydra/config.yaml") is ObjectType.CONFIG:
         return
-    store.store(group="hydra", name="config", node=HydraConf, provider=BUILTIN_PROVIDER)
+    store.store_builtin(
+        group="hydra", name="config.yaml", build=lambda: HydraConf, provider=BUILTIN_PROVIDER
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -33,6 +34,44 @@ class ConfigNode:
     group: str | None
     package: str | None
     provider: str | None
+
+
+class _DeferredNode:
+    """A stored config built on first use: runlab's own ``hydra/config`` schema costs ~20 ms to
+    convert with ``OmegaConf.structured``, and a process whose built-in configs come from the
+    on-disk cache never needs it.  It reads like a :class:`ConfigNode` (same attributes)."""
+
+    def __init__(
+        self,
+        name: str,
+        build: Callable[[], Any],
+        group: str | None,
+        package: str | None,
+        provider: str | None,
+    ) -> None:
+        self.name = name
+        self.group = group
+        self.package = package
+        self.provider = provider
+        self._build = build
+        self._built: ConfigNode | None = None
+
+    def resolve(self) -> ConfigNode:
+        if self._built is None:
+            from omegaconf import OmegaConf
+
+            self._built = ConfigNode(
+                name=self.name,
+                node=OmegaConf.structured(self._build()),
+                group=self.group,
+                package=self.package,
+                provider=self.provider,
+            )
+        return self._built
+
+    @property
+    def node(self) -> DictConfig | ListConfig:
+        return self.resolve().node
 
 
 class ConfigStore:
@@ -81,6 +120,28 @@ class ConfigStore:
             name=name, node=config, group=group, package=package, provider=provider
         )
 
+    def store_builtin(
+        self,
+        name: str,
+        build: Callable[[], Any],
+        group: str | None = None,
+        package: str | None = None,
+        provider: str | None = None,
+    ) -> None:
+        """Store runlab's own config, converted only when first loaded (see :meth:`is_builtin`)."""
+        current = self.repo
+        if group is not None:
+            for part in group.split("/"):
+                current = current.setdefault(part, {})
+        current[name] = _DeferredNode(name, build, group, package, provider)
+
+    def is_builtin(self, config_path: str) -> bool:
+        """Is ``config_path`` still runlab's own config (not replaced by a user's ``store``)?
+
+        Such a config is the same in every process of one runlab installation, which is what lets
+        its parsed form be cached on disk."""
+        return isinstance(self._open(config_path), _DeferredNode)
+
     def load(self, config_path: str) -> ConfigNode:
         """A copy of the node stored at ``config_path`` (``group/name.yaml``), safe to mutate."""
         found = self._lookup(config_path)
@@ -90,6 +151,8 @@ class ConfigStore:
         group, _, name = config_path.rpartition("/")
         if not group:
             found = self._open(config_path)
+            if isinstance(found, _DeferredNode):
+                return found.resolve()
             if not isinstance(found, ConfigNode):
                 raise ConfigLoadError(f"Structured config not found {config_path}")
             return found
@@ -97,6 +160,8 @@ class ConfigStore:
         if not isinstance(parent, dict):
             raise ConfigLoadError(f"Structured config not found {config_path}")
         found = parent.get(name)
+        if isinstance(found, _DeferredNode):
+            return found.resolve()
         if not isinstance(found, ConfigNode):
             raise ConfigLoadError(f"Structured config {name} not found in {config_path}")
         return found

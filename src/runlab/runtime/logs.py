@@ -69,10 +69,12 @@ def configure_log(log_config: Any, verbose: Any = False) -> None:
 
 
 def _to_plain(log_config: Any) -> dict[str, Any]:
-    from omegaconf import DictConfig, OmegaConf
+    from omegaconf import DictConfig
 
     if isinstance(log_config, DictConfig):
-        plain = OmegaConf.to_container(log_config, resolve=True)
+        from runlab.config.interpolation import resolve_container
+
+        plain = resolve_container(log_config)
         assert isinstance(plain, dict)
         return {str(key): value for key, value in plain.items()}
     return dict(log_config)

@@ -39,10 +39,9 @@ class SnapshotPaths:
 
 
 def _select_str(config: DictConfig, key: str) -> str:
-    from omegaconf import OmegaConf
+    from runlab.config.interpolation import select_resolved
 
-    value = OmegaConf.select(config, key, throw_on_missing=True)
-    return str(value)
+    return str(select_resolved(config, key))
 
 
 def job_output_path(

@@ -1,0 +1,124 @@
+"""runlab's own ``hydra/*`` configs, parsed and merged once per installation and kept on disk.
+
+Every run needs the ``hydra`` node, and building it from runlab's package files (YAML parsing, the
+structured ``HydraConf`` schema, a dozen typed merges) is most of what a trivial app spends after
+``import omegaconf``.  Those inputs are fixed for one installation, so their parsed and merged form
+is pickled into the user's cache directory and reused by the next process, the way Python reuses
+bytecode.  A cache entry is trusted only when its fingerprint (runlab, OmegaConf and Python
+versions, plus size and modification time of every file of ``runlab.conf`` and of the schema
+module) matches; anything unreadable is ignored and rebuilt.  The user's own configs never go here.
+
+``RUNLAB_CACHE_DIR`` moves the cache; ``RUNLAB_NO_CACHE=1`` turns it off.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+from typing import Any
+
+__all__ = ["PREFIXES", "STABLE", "ensure_restored", "persistable", "save"]
+
+_FORMAT = 1
+_MAX_PREFIXES = 32
+"""Merged ``hydra`` nodes kept per file (one per search path and version base in use)."""
+
+PERSISTENT_ORIGINS = ("pkg:runlab.conf", "builtin-store")
+"""Stable-key origins whose content is fixed by the installation (see ``_loaded._stable_key``)."""
+
+STABLE: dict[tuple[str, str, str], Any] = {}
+"""Stable key -> ``LoadedConfig`` of a runlab-owned ``hydra/*`` config, shared by every composition
+of the process (``shared=True``: merging copies it)."""
+
+PREFIXES: dict[tuple[Any, ...], Any] = {}
+"""Merged ``hydra`` node (pickled) for a search path, version base and set of runlab-owned configs:
+the same in every composition, so built once (see ``_merge._hydra_prefix``)."""
+
+_state: dict[str, Any] = {"restored": False, "fingerprint": None}
+
+
+def _cache_file() -> str | None:
+    if os.environ.get("RUNLAB_NO_CACHE") == "1":
+        return None
+    root = os.environ.get("RUNLAB_CACHE_DIR")
+    if not root:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = os.path.join(base, "runlab")
+    tag = f"{sys.implementation.cache_tag}-f{_FORMAT}"
+    return os.path.join(root, f"builtin-configs-{tag}.pickle")
+
+
+def _fingerprint() -> tuple[Any, ...]:
+    if _state["fingerprint"] is None:
+        import omegaconf
+
+        import runlab.conf
+        from runlab.config import settings
+        from runlab.version import __version__
+
+        stamps: list[tuple[str, int, int]] = []
+        for directory in runlab.conf.__path__:
+            for root, dirs, files in os.walk(directory):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.endswith((".yaml", ".yml")):
+                        info = os.stat(os.path.join(root, name))
+                        stamps.append((os.path.relpath(os.path.join(root, name), directory),
+                                       info.st_mtime_ns, info.st_size))
+        schema = os.stat(settings.__file__)
+        _state["fingerprint"] = (
+            __version__, omegaconf.__version__, sys.version,
+            (schema.st_mtime_ns, schema.st_size), tuple(stamps),
+        )
+    return tuple(_state["fingerprint"])
+
+
+def ensure_restored() -> None:
+    """Fill :data:`STABLE` and :data:`PREFIXES` from disk, once per process."""
+    if _state["restored"]:
+        return
+    _state["restored"] = True
+    path = _cache_file()
+    if path is None:
+        return
+    try:
+        with open(path, "rb") as stream:
+            data = pickle.load(stream)
+        if not isinstance(data, dict) or data.get("fingerprint") != _fingerprint():
+            return
+        for key, value in data["stable"].items():
+            STABLE.setdefault(key, value)
+        for key, value in data["prefixes"].items():
+            PREFIXES.setdefault(key, value)
+    except Exception:  # noqa: BLE001 - a missing, stale or damaged cache is rebuilt, never fatal
+        return
+
+
+def persistable(key: Any) -> bool:
+    """Is a stable key (``(origin, config_path, version_base)``) fixed by the installation?"""
+    return isinstance(key, tuple) and bool(key) and key[0] in PERSISTENT_ORIGINS
+
+
+def save() -> None:
+    """Write the persistable part of the process caches (atomically: temp file + rename)."""
+    path = _cache_file()
+    if path is None:
+        return
+    kept_prefixes = [(k, v) for k, v in PREFIXES.items() if k[0] == "persistent"]
+    data = {
+        "fingerprint": _fingerprint(),
+        "stable": {k: v for k, v in STABLE.items() if persistable(k)},
+        "prefixes": dict(kept_prefixes[-_MAX_PREFIXES:]),
+    }
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as stream:
+            pickle.dump(data, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except Exception:  # noqa: BLE001 - a read-only home or a full disk only costs speed
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
