@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from omegaconf import OmegaConf
+from omegaconf import OmegaConf, open_dict
 
 import runlab
 from runlab import compose, initialize, initialize_config_dir, initialize_config_module
@@ -212,3 +212,67 @@ def test_initialize_behaves_like_hydra(tmp_path: Path) -> None:
         outputs.append(done.stdout)
     assert outputs[0].startswith("my_script 1.1 1\n")
     assert outputs[1] == outputs[0]
+
+
+# -- compose() without the hydra node ---------------------------------------------------------------
+@pytest.fixture
+def full_compositions(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Counts compositions that built the ``hydra`` node (the general path)."""
+    import runlab.config.compose as composing
+
+    calls: list[object] = []
+    general = composing._compose
+
+    def spy(**kwargs: object) -> object:
+        calls.append(kwargs)
+        return general(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(composing, "_compose", spy)
+    return calls
+
+
+def test_compose_skips_the_hydra_node_when_nothing_touches_it(
+    conf: Path, full_compositions: list[object]
+) -> None:
+    with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
+        lite = compose("config", overrides=["db=sqlite", "x=2", "+w=3"])
+        assert full_compositions == []
+        full = compose("config", overrides=["db=sqlite", "x=2", "+w=3"], return_hydra_config=True)
+    assert len(full_compositions) == 1
+    with open_dict(full):
+        del full["hydra"]
+    assert OmegaConf.to_yaml(lite) == OmegaConf.to_yaml(full) == "db:\n  driver: sqlite\nx: 2\nw: 3\n"
+    assert OmegaConf.is_struct(lite)
+
+
+@pytest.mark.parametrize(
+    ("primary", "overrides"),
+    [
+        ("x: 1\nhydra:\n  job:\n    chdir: true\n", []),  # the primary config sets hydra.*
+        ("defaults:\n  - override hydra/job_logging: disabled\n  - _self_\nx: 1\n", []),
+        ("x: 1\n", ["hydra.job.name=other"]),  # a hydra override
+        ("x: 1\n", ["hydra/launcher=basic"]),
+    ],
+)
+def test_compose_builds_the_hydra_node_when_it_could_matter(
+    tmp_path: Path, primary: str, overrides: list[str], full_compositions: list[object]
+) -> None:
+    (tmp_path / "config.yaml").write_text(primary)
+    with initialize_config_dir(config_dir=str(tmp_path), version_base="1.3"):
+        config = compose("config", overrides=overrides)
+    assert len(full_compositions) == 1
+    assert OmegaConf.to_container(config) == {"x": 1}
+
+
+def test_errors_without_the_hydra_node_are_the_general_paths(
+    conf: Path, full_compositions: list[object]
+) -> None:
+    from runlab.errors import ConfigCompositionException
+
+    with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
+        with pytest.raises(ConfigCompositionException) as lite:
+            compose("config", overrides=["z=1"])
+        with pytest.raises(ConfigCompositionException) as full:
+            compose("config", overrides=["z=1"], return_hydra_config=True)
+    assert str(lite.value) == str(full.value)
+    assert len(full_compositions) == 2

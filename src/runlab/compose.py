@@ -31,13 +31,15 @@ def compose(
             "initialization methods first"
         )
     assert global_hydra.hydra is not None
-    config = global_hydra.hydra.compose_config(
-        config_name=config_name,
-        overrides=list(overrides or []),
-        run_mode=RunMode.RUN,
+    config = global_hydra.hydra.config_loader.compose(
+        config_name,
+        list(overrides or []),
+        RunMode.RUN,
         from_shell=False,
-    )
-    if not return_hydra_config and "hydra" in config:
+        with_hydra=return_hydra_config,
+    ).config
+    # ``keys()``: a missing key tested with ``in`` on a struct config costs an exception in OmegaConf.
+    if not return_hydra_config and "hydra" in config.keys():  # noqa: SIM118
         with open_dict(config):
             del config["hydra"]
     if strict is not None:

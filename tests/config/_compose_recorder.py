@@ -47,6 +47,18 @@ def _record(package: str, scenario: dict[str, Any]) -> dict[str, Any]:
                     del config["hydra"]
                 out["yaml"] = OmegaConf.to_yaml(config)
                 out["struct"] = OmegaConf.is_struct(config)
+                # Again without the hydra node (the compose API's default), which runlab may skip.
+                with warnings.catch_warnings(record=True) as caught_lite:
+                    warnings.simplefilter("always")
+                    lite = api.compose(scenario["config_name"], overrides=scenario["overrides"])
+                out["lite_yaml"] = OmegaConf.to_yaml(lite)
+                out["lite_struct"] = OmegaConf.is_struct(lite)
+                out["lite_keys"] = [str(key) for key in lite]
+                out["lite_warnings"] = [
+                    f"{w.category.__name__}: {w.message}"
+                    for w in caught_lite
+                    if not str(w.message).startswith("The version_base parameter")
+                ]
         except BaseException as error:  # noqa: BLE001 - every failure is an outcome to compare
             out["error"] = type(error).__name__
             out["message"] = str(error)

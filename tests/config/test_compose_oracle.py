@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,6 +88,8 @@ def outcomes(
     expected = cache.get(key, None) if cache is not None else None
     oracle = None if expected is not None else _start(oracle_python(), "hydra", scenarios, oracle_env())
     env = {k: v for k, v in oracle_env().items() if not k.startswith("PYTHON")}
+    if os.environ.get("PYTHONPATH"):  # the runlab under test, when it is not the installed one
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     actual = _finish(_start(sys.executable, "runlab", scenarios, env))
     if oracle is not None:
         expected = _finish(oracle)
@@ -129,4 +132,8 @@ def test_compose_matches_hydra(
         assert got["hydra_keys"] == want["hydra_keys"]
         assert got["hydra_job"] == want["hydra_job"]
         assert got["struct"] == want["struct"]
+        assert got["lite_yaml"] == want["lite_yaml"]
+        assert got["lite_struct"] == want["lite_struct"]
+        assert got["lite_keys"] == want["lite_keys"]
+        assert got["lite_warnings"] == want["lite_warnings"]
     assert got["warnings"] == want["warnings"]

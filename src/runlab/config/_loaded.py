@@ -109,6 +109,20 @@ def _stable_key(repository: ConfigRepository, config_path: str, version_base: st
     return None
 
 
+_REALPATHS: dict[str, str] = {}
+
+
+def _realpath(path: str) -> str:
+    """``os.path.realpath``, remembered: resolving each component costs more than parsing a
+    small config, and a config dir's links do not change while a process composes."""
+    found = _REALPATHS.get(path)
+    if found is None:
+        import os
+
+        found = _REALPATHS[path] = os.path.realpath(path)
+    return found
+
+
 def _winning_source(repository: ConfigRepository, config_path: str) -> Any:
     for source in repository.sources:
         if source.is_config(config_path):
@@ -177,7 +191,7 @@ class ConfigCache:
         source = _winning_source(self.repository, config_path)
         if type(source) is not FileConfigSource:
             return None
-        full_path = os.path.realpath(os.path.join(source.path, source.file_name(config_path)))
+        full_path = _realpath(os.path.join(source.path, source.file_name(config_path)))
         head, data = read_yaml_file(full_path)
         present = isinstance(data, dict) and "defaults" in data
         raw_defaults = data.pop("defaults") if present else None

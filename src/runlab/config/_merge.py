@@ -120,8 +120,19 @@ def _merge_batched(
             _builtin_cache.PREFIXES[prefix_key] = (snapshot, tuple(merged), tuple(prefix_typed))
             if prefix_key[0] == "persistent":
                 _builtin_cache.save()
-    user_part = OmegaConf.create()
-    typed = _merge_into(user_part, defaults[prefix_length:], cache, repository, merged, batch=True)
+    alone = _single_plain_config(defaults[prefix_length:], cache, repository)
+    if alone is not None:
+        # One untyped config at the root (a one-file app): merging it into an empty root would
+        # only rebuild the same nodes.
+        user_part = alone
+        typed: list[str] = []
+        item = defaults[prefix_length]
+        merged.append(Merged(config_path=item.config_path or "", package="", content=alone))
+    else:
+        user_part = OmegaConf.create()
+        typed = _merge_into(
+            user_part, defaults[prefix_length:], cache, repository, merged, batch=True
+        )
     # A schema used as a merge prototype can bring its ``defaults`` field back: strip at the end too.
     typed = [*prefix_typed, *typed]
     if prefix_length == 0:
@@ -134,6 +145,27 @@ def _merge_batched(
             raise _BatchFailed from None
     _strip_typed_defaults(config, typed)
     return config, merged
+
+
+def _single_plain_config(
+    defaults: Sequence[ResultDefault], cache: ConfigCache, repository: ConfigRepository
+) -> DictConfig | None:
+    """The content of the only config of ``defaults`` when merging it would change nothing."""
+    if len(defaults) != 1 or defaults[0].package or defaults[0].config_path is None:
+        return None
+    loaded = cache.load(defaults[0].config_path)
+    if loaded is None or loaded.shared or loaded.typed_defaults:
+        return None
+    content = loaded.content
+    if not isinstance(content, DictConfig) or OmegaConf.get_type(content) is not dict:
+        return None
+    if content._get_flag("struct") or content._get_flag("readonly"):
+        return None
+    if _schema_applies(loaded, repository):
+        return None
+    if not defaults[0].primary and _sets_searchpath(content, ""):
+        return None  # the general path reports it
+    return content
 
 
 def _strip_typed_defaults(config: DictConfig, packages: Sequence[str]) -> None:
@@ -244,22 +276,27 @@ def _sets_searchpath(content: DictConfig | ListConfig, package: str) -> bool:
     return False
 
 
+def _schema_applies(loaded: LoadedConfig, repository: ConfigRepository) -> bool:
+    """Is a stored node of the same path there to validate this file config (see below)?"""
+    if loaded.is_schema_source or loaded.provider == "schema":
+        return False
+    try:
+        schema_source = repository.get_schema_source()
+    except ValueError:
+        return False
+    return schema_source.is_config(loaded.config_path)
+
+
 def _with_schema(
     loaded: LoadedConfig, item: ResultDefault, repository: ConfigRepository
 ) -> DictConfig | ListConfig:
     """Hydra 1.1's automatic schema matching (deprecated, still active): a stored node of the same
     path validates a file config by being merged under it."""
     content = loaded.content
-    if loaded.is_schema_source or loaded.provider == "schema":
+    if not _schema_applies(loaded, repository):
         return content
     config_path = loaded.config_path
-    try:
-        schema_source = repository.get_schema_source()
-    except ValueError:
-        return content
-    if not schema_source.is_config(config_path):
-        return content
-    schema = schema_source.load_config(config_path).config
+    schema = repository.get_schema_source().load_config(config_path).config
     url = "https://hydra.cc/docs/1.2/upgrades/1.0_to_1.1/automatic_schema_matching"
     if isinstance(schema, DictConfig) and "defaults" in schema:
         raise ConfigCompositionException(

@@ -81,12 +81,30 @@ def compose_config(
     context: ComposeContext,
     from_shell: bool = True,
     validate_sweep_overrides: bool = True,
+    with_hydra: bool = True,
 ) -> Composed:
     """Compose ``config_name`` with ``overrides`` the way Hydra does for ``run_mode``.
 
     OmegaConf errors that escape the pipeline become a :class:`ConfigCompositionException` whose
     cause is the OmegaConf error (the runtime prints both).
+
+    ``with_hydra=False`` is for callers that drop the ``hydra`` node anyway (the compose API without
+    ``return_hydra_config``): when neither the overrides nor the user's configs touch ``hydra``, the
+    node is not composed at all, which is most of the cost of a small config.  Otherwise, and for
+    every error, the full composition runs, so results, messages and warnings are the same.
     """
+    if not with_hydra:
+        lite = _compose_without_hydra(
+            base_search_path=tuple(search_path),
+            config_name=config_name,
+            overrides=overrides,
+            run_mode=run_mode,
+            context=context,
+            from_shell=from_shell,
+            validate_sweep_overrides=validate_sweep_overrides,
+        )
+        if lite is not None:
+            return lite
     return _compose(
         base_search_path=tuple(search_path),
         config_name=config_name,
@@ -189,6 +207,73 @@ def _compose(
         origins=LazyOrigins(merged, defaults.config_overrides, config),
         search_path=repository.entries,
         session=session,
+    )
+
+
+def _compose_without_hydra(
+    *,
+    base_search_path: tuple[SearchPathEntry, ...],
+    config_name: str | None,
+    overrides: Sequence[str],
+    run_mode: RunMode,
+    context: ComposeContext,
+    from_shell: bool,
+    validate_sweep_overrides: bool,
+) -> Composed | None:
+    """The job config alone, or None when the ``hydra`` node could matter (see ``compose_config``)."""
+    import warnings
+
+    from runlab.config.overrides import parse_overrides
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            parsed = parse_overrides(list(overrides))
+            if any(o.key_or_group == "hydra" or o.is_hydra_override() for o in parsed):
+                return None
+            repository = _repository(base_search_path, context)
+            cache = ConfigCache(repository, context.version_base)
+            if config_name is not None:
+                primary = cache.load(config_name)
+                if primary is not None and isinstance(primary.content, DictConfig) and (
+                    "hydra" in primary.content
+                ):
+                    return None
+            if validate_sweep_overrides:
+                _validate_sweeps(parsed, run_mode, from_shell)
+            defaults = build_defaults(
+                repository,
+                config_name,
+                parsed,
+                run_mode=run_mode,
+                version_base=context.version_base,
+                prepend_hydra=False,
+                loader=cache,
+            )
+            if any(
+                (item.config_path or "").startswith("hydra/")
+                or item.package == "hydra"
+                or (item.package or "").startswith("hydra.")
+                for item in defaults.defaults
+            ):
+                return None
+            config, merged = merge_defaults(defaults.defaults, cache, repository)
+            if "hydra" in config:
+                return None
+            OmegaConf.set_struct(config, True)
+            from runlab.config._value_overrides import apply_value_overrides
+
+            apply_value_overrides(config, defaults.config_overrides)
+        if caught:
+            return None  # the full composition emits them, with Hydra's locations
+    except Exception:  # noqa: BLE001 - the full composition reports every error exactly
+        return None
+    return Composed(
+        config=config,
+        defaults=defaults,
+        origins=LazyOrigins(merged, defaults.config_overrides, config),
+        search_path=repository.entries,
+        session=None,
     )
 
 

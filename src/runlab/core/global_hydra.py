@@ -38,6 +38,7 @@ class ConfigLoader:
         *,
         from_shell: bool = True,
         validate_sweep_overrides: bool = True,
+        with_hydra: bool = True,
     ) -> Composed:
         import os
 
@@ -56,6 +57,7 @@ class ConfigLoader:
             ),
             from_shell=from_shell,
             validate_sweep_overrides=validate_sweep_overrides,
+            with_hydra=with_hydra,
         )
 
     def load_configuration(
