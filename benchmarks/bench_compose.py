@@ -14,6 +14,9 @@ with ``initialize_config_dir`` + ``compose``), and for two floors: the tree's YA
 ``yaml.CSafeLoader`` and merged with ``OmegaConf.merge`` (``floor``), and the same plus runlab's own
 ``hydra/*.yaml`` files (``floor+hydra``, what any composer of the ``hydra`` node must at least do).
 ``job ms`` is the cost of composing one job of a multirun (``compose_sweep_job``) on that tree.
+``api ms`` is the public ``compose(config_name)`` with its default ``return_hydra_config=False``
+(runlab skips the ``hydra`` node when nothing touches it; Hydra always composes it), side by side with
+hydra-core's same call (``hydra api``).
 
     python benchmarks/bench_compose.py [--repeat N] [--trees wide-100,one-key] [--no-hydra]
 """
@@ -133,6 +136,19 @@ def runlab_compose(root: Path) -> Callable[[], Any]:
     return run
 
 
+def runlab_compose_api(root: Path) -> Callable[[], Any]:
+    """The public ``compose(config_name)`` (no ``hydra`` node returned), inside its own initialize."""
+    from runlab import compose, initialize_config_dir
+    from runlab.core.global_hydra import GlobalHydra
+
+    def run() -> Any:
+        return compose("config")
+
+    GlobalHydra.instance().clear()
+    initialize_config_dir(config_dir=str(root), version_base="1.3", job_name="bench").__enter__()
+    return run
+
+
 def runlab_sweep_job(root: Path) -> Callable[[], Any]:
     """One job of a multirun: ``compose_sweep_job`` on a MULTIRUN master (what runs per job)."""
     from runlab.config.compose import ComposeContext, compose_config, compose_sweep_job
@@ -213,13 +229,14 @@ out = {}
 for name, root, repeat in jobs:
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=root, version_base="1.3", job_name="bench"):
-        compose("config", return_hydra_config=True)
-        times = []
-        for _ in range(repeat):
-            start = time.process_time()
-            compose("config", return_hydra_config=True)
-            times.append(time.process_time() - start)
-    out[name] = statistics.median(times)
+        for flag in (True, False):
+            compose("config", return_hydra_config=flag)
+            times = []
+            for _ in range(repeat):
+                start = time.process_time()
+                compose("config", return_hydra_config=flag)
+                times.append(time.process_time() - start)
+            out[name if flag else name + ":api"] = statistics.median(times)
 print(json.dumps(out))
 """
 
@@ -265,7 +282,8 @@ def main() -> None:
         hydra_names = set()
     print(
         f"{'tree':<10} {'runlab ms':>9} {'hydra ms':>9} {'floor ms':>9} {'floor+hydra':>11}"
-        f" {'rl/floor':>8} {'rl/floor+h':>10} {'hydra/rl':>8} {'job ms':>9}",
+        f" {'rl/floor':>8} {'rl/floor+h':>10} {'hydra/rl':>8} {'job ms':>9}"
+        f" {'api ms':>9} {'hydra api':>9} {'hydra/rl':>8}",
         flush=True,
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -273,18 +291,18 @@ def main() -> None:
             root = Path(tmp) / name
             TREES[name](root)
             repeat = max(1, args.repeat // 3) if "100k" in name or "1000" in name else args.repeat
-            theirs = (
-                hydra_times([(name, str(root), repeat)]).get(name) if name in hydra_names else None
-            )
+            hydra = hydra_times([(name, str(root), repeat)]) if name in hydra_names else {}
+            theirs, theirs_api = hydra.get(name), hydra.get(f"{name}:api")
             order = defaults_order(root)
             ours = median_time(repeat, runlab_compose(root))
             job = median_time(repeat, runlab_sweep_job(root))
             floor = median_time(repeat, floor_compose(root, order, with_hydra=False))
             floor_all = median_time(repeat, floor_compose(root, order, with_hydra=True))
+            api = median_time(repeat, runlab_compose_api(root))
             print(
                 f"{name:<10} {_ms(ours)} {_ms(theirs)} {_ms(floor)} {_ms(floor_all):>11}"
                 f" {_ratio(ours, floor):>8} {_ratio(ours, floor_all):>10} {_ratio(theirs, ours):>8}"
-                f" {_ms(job)}",
+                f" {_ms(job)} {_ms(api)} {_ms(theirs_api)} {_ratio(theirs_api, api):>8}",
                 flush=True,
             )
 
