@@ -217,3 +217,27 @@ def test_copy_without_hydra_keeps_everything_else(tmp_path: Path) -> None:
     assert OmegaConf.is_struct(copied) and "hydra" in config
     plain = OmegaConf.create({"a": None})
     assert copy_without_hydra(plain) == plain
+
+
+def test_hydra_yaml_blocks_shared_between_jobs_of_a_template(tmp_path: Path) -> None:
+    from runlab.runtime.jobs import hydra_yaml, share_hydra_yaml_blocks
+
+    blocks: dict[tuple[str, ...], str] = {}
+    first = make_config(tmp_path, help={"template": "long " * 60 + "${hydra.job.name}"})
+    share_hydra_yaml_blocks(first, blocks)
+    assert hydra_yaml(first) == OmegaConf.to_yaml(OmegaConf.masked_copy(first, "hydra"))
+    assert ("hydra", "help") in blocks and ("hydra", "job", "name") in blocks
+    assert ("hydra", "job", "num") not in blocks and ("hydra", "runtime", "output_dir") not in blocks
+    second = make_config(tmp_path, help={"template": "long " * 60 + "${hydra.job.name}"})
+    second.hydra.runtime.output_dir = str(tmp_path / "elsewhere")
+    second.hydra.overrides.task = ["x=2"]
+    second.hydra.job.num = 7
+    second.hydra.job.override_dirname = "x=2"
+    share_hydra_yaml_blocks(second, blocks)
+    text = hydra_yaml(second)
+    assert text == OmegaConf.to_yaml(OmegaConf.masked_copy(second, "hydra"))
+    assert "- x=2" in text and "num: 7" in text and "override_dirname: x=2" in text
+    # The task's own copy does not carry the blocks.
+    import copy
+
+    assert "_runlab_hydra_yaml_blocks" not in copy.deepcopy(second).__dict__

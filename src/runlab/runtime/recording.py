@@ -162,15 +162,18 @@ def start_recording(
     """
     from omegaconf import OmegaConf
 
+    from runlab.config.interpolation import select_resolved
     from runlab.tracking.recorder import RunRecorder
 
     hydra = config.hydra
     mode = OmegaConf.select(config, "hydra.mode")
     in_sweep = str(getattr(mode, "name", mode)) == "MULTIRUN"
-    try:
-        resolved_yaml: str | None = OmegaConf.to_yaml(task_config, resolve=True)
-    except Exception:  # noqa: BLE001 - an unresolvable config is recorded unresolved only
-        resolved_yaml = None
+    resolved_yaml: str | None = config_yaml  # the same text when there is nothing to resolve
+    if "${" in config_yaml:
+        try:
+            resolved_yaml = OmegaConf.to_yaml(task_config, resolve=True)
+        except Exception:  # noqa: BLE001 - an unresolvable config is recorded unresolved only
+            resolved_yaml = None
     choices_node = OmegaConf.select(config, "hydra.runtime.choices")
     choices = OmegaConf.to_container(choices_node) if choices_node is not None else None
     origins = origins_of(config)
@@ -178,7 +181,7 @@ def start_recording(
     table = _table_or_none(origins) if ready else None
     recorder = RunRecorder.start(
         output_dir,
-        sweep_dir=str(hydra.sweep.dir) if in_sweep else None,
+        sweep_dir=str(select_resolved(config, "hydra.sweep.dir")) if in_sweep else None,
         job_num=int(hydra.job.num) if in_sweep else None,
         overrides=overrides,
         choices={str(k): v for k, v in choices.items()} if isinstance(choices, dict) else None,

@@ -54,20 +54,25 @@ class JobComposer:
         self._is_group = is_group
         self._parsed: dict[str, Override] = {}
         self._plain: dict[str, bool] = {}
-        self._templates: dict[tuple[str, ...], tuple[bytes, tuple[Override, ...]]] = {}
+        self._templates: dict[
+            tuple[str, ...], tuple[bytes, tuple[Override, ...], dict[tuple[str, ...], str]]
+        ] = {}
         self._group_cache: dict[str, bool] = {}
         self.fast = 0
         self.full = 0
 
     def __call__(self, overrides: Sequence[str]) -> DictConfig:
+        from runlab.runtime.jobs import share_hydra_yaml_blocks
+
         parsed = self._parse_all(overrides)
         shape = self._shape(parsed) if parsed is not None else None
         if parsed is not None and shape is not None and shape in self._templates:
-            template, template_overrides = self._templates[shape]
+            template, template_overrides, yaml_blocks = self._templates[shape]
             changed = self._changed_overrides(parsed, template_overrides)
             if changed is not None:
                 config = self._from_template(template, parsed, changed)
                 if config is not None:
+                    share_hydra_yaml_blocks(config, yaml_blocks)
                     self.fast += 1
                     return config
         config = self._compose_full(overrides)
@@ -80,7 +85,7 @@ class JobComposer:
         ):
             # Kept pickled: unpickling is several times faster than deep-copying a DictConfig.
             data = pickle.dumps(config, protocol=pickle.HIGHEST_PROTOCOL)
-            self._templates[shape] = (data, tuple(parsed))
+            self._templates[shape] = (data, tuple(parsed), {})
         return config
 
     # -- parsing (each distinct override string is parsed once per sweep) ---------------------
