@@ -220,12 +220,12 @@ def test_copy_without_hydra_keeps_everything_else(tmp_path: Path) -> None:
 
 
 def test_hydra_yaml_blocks_shared_between_jobs_of_a_template(tmp_path: Path) -> None:
-    from runlab.runtime.jobs import hydra_yaml, share_hydra_yaml_blocks
+    from runlab.runtime.jobs import _BLOCKS_BY_TEMPLATE, hydra_yaml, share_hydra_yaml_blocks
 
-    blocks: dict[tuple[str, ...], str] = {}
     first = make_config(tmp_path, help={"template": "long " * 60 + "${hydra.job.name}"})
-    share_hydra_yaml_blocks(first, blocks)
+    share_hydra_yaml_blocks(first, "test-template")
     assert hydra_yaml(first) == OmegaConf.to_yaml(OmegaConf.masked_copy(first, "hydra"))
+    blocks = _BLOCKS_BY_TEMPLATE["test-template"]
     assert ("hydra", "help") in blocks and ("hydra", "job", "name") in blocks
     assert ("hydra", "job", "num") not in blocks and ("hydra", "runtime", "output_dir") not in blocks
     second = make_config(tmp_path, help={"template": "long " * 60 + "${hydra.job.name}"})
@@ -233,11 +233,13 @@ def test_hydra_yaml_blocks_shared_between_jobs_of_a_template(tmp_path: Path) -> 
     second.hydra.overrides.task = ["x=2"]
     second.hydra.job.num = 7
     second.hydra.job.override_dirname = "x=2"
-    share_hydra_yaml_blocks(second, blocks)
+    share_hydra_yaml_blocks(second, "test-template")
     text = hydra_yaml(second)
     assert text == OmegaConf.to_yaml(OmegaConf.masked_copy(second, "hydra"))
     assert "- x=2" in text and "num: 7" in text and "override_dirname: x=2" in text
-    # The task's own copy does not carry the blocks.
+    # A pickled job (kept for later, or sent to a worker) carries the key; the task's copy does not.
     import copy
+    import pickle
 
+    assert pickle.loads(pickle.dumps(second)).__dict__["_runlab_hydra_yaml_blocks"] == "test-template"
     assert "_runlab_hydra_yaml_blocks" not in copy.deepcopy(second).__dict__

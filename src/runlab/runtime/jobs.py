@@ -78,14 +78,19 @@ _PER_JOB: dict[str, frozenset[str] | None] = {
 ``hydra.*`` key are rejected, and a template only serves jobs with the same group choices."""
 
 
-def share_hydra_yaml_blocks(config: DictConfig, blocks: dict[tuple[str, ...], str]) -> None:
+_BLOCKS_BY_TEMPLATE: dict[str, dict[tuple[str, ...], str]] = {}
+_MAX_TEMPLATES = 256
+
+
+def share_hydra_yaml_blocks(config: DictConfig, template_key: str) -> None:
     """Let jobs copied from one sweep template share the YAML of their identical ``hydra`` parts.
 
-    ``blocks`` (one dict per template) fills on the first job; later jobs dump only what runlab
-    sets per job.  Kept in the object's ``__dict__`` like origins: pickling carries it, the task's
-    deep copy drops it.
+    The blocks live in this process (one dict per ``template_key``), filled by the template's first
+    job here; later jobs dump only what runlab sets per job.  The config carries only the key, in
+    its ``__dict__`` like origins: pickled jobs (kept for later, or sent to a worker) carry it too,
+    and the task's deep copy drops it.
     """
-    config.__dict__[_SHARED_BLOCKS] = blocks
+    config.__dict__[_SHARED_BLOCKS] = template_key
 
 
 def hydra_yaml(config: DictConfig) -> str:
@@ -98,10 +103,15 @@ def hydra_yaml(config: DictConfig) -> str:
     """
     from omegaconf import DictConfig, OmegaConf
 
-    blocks = config.__dict__.get(_SHARED_BLOCKS)
+    template_key = config.__dict__.get(_SHARED_BLOCKS)
     try:
         hydra_node = config._get_node("hydra")
-        if isinstance(blocks, dict) and isinstance(hydra_node, DictConfig):
+        if isinstance(template_key, str) and isinstance(hydra_node, DictConfig):
+            blocks = _BLOCKS_BY_TEMPLATE.get(template_key)
+            if blocks is None:
+                while len(_BLOCKS_BY_TEMPLATE) >= _MAX_TEMPLATES:
+                    del _BLOCKS_BY_TEMPLATE[next(iter(_BLOCKS_BY_TEMPLATE))]
+                blocks = _BLOCKS_BY_TEMPLATE[template_key] = {}
             return _hydra_yaml_from_blocks(hydra_node, blocks)
         return OmegaConf.to_yaml(_view({"hydra": hydra_node}))
     except Exception:  # noqa: BLE001 - the copy gives the same text, only slower

@@ -21,6 +21,8 @@ path falls back to the full composition, which also produces the exact error mes
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import os
 import pickle
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -34,6 +36,7 @@ __all__ = ["JobComposer"]
 
 
 _MAX_TEMPLATES = 64
+_TEMPLATE_NUMBERS = itertools.count()
 
 
 class JobComposer:
@@ -55,7 +58,7 @@ class JobComposer:
         self._parsed: dict[str, Override] = {}
         self._plain: dict[str, bool] = {}
         self._templates: dict[
-            tuple[str, ...], tuple[bytes, tuple[Override, ...], dict[tuple[str, ...], str]]
+            tuple[str, ...], tuple[bytes, tuple[Override, ...], str]
         ] = {}
         self._group_cache: dict[str, bool] = {}
         self.fast = 0
@@ -67,12 +70,12 @@ class JobComposer:
         parsed = self._parse_all(overrides)
         shape = self._shape(parsed) if parsed is not None else None
         if parsed is not None and shape is not None and shape in self._templates:
-            template, template_overrides, yaml_blocks = self._templates[shape]
+            template, template_overrides, template_key = self._templates[shape]
             changed = self._changed_overrides(parsed, template_overrides)
             if changed is not None:
                 config = self._from_template(template, parsed, changed)
                 if config is not None:
-                    share_hydra_yaml_blocks(config, yaml_blocks)
+                    share_hydra_yaml_blocks(config, template_key)
                     self.fast += 1
                     return config
         config = self._compose_full(overrides)
@@ -85,7 +88,8 @@ class JobComposer:
         ):
             # Kept pickled: unpickling is several times faster than deep-copying a DictConfig.
             data = pickle.dumps(config, protocol=pickle.HIGHEST_PROTOCOL)
-            self._templates[shape] = (data, tuple(parsed), {})
+            key = f"{os.getpid()}-{next(_TEMPLATE_NUMBERS)}"
+            self._templates[shape] = (data, tuple(parsed), key)
         return config
 
     # -- parsing (each distinct override string is parsed once per sweep) ---------------------
