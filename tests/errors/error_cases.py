@@ -116,6 +116,25 @@ CASES: dict[str, list[Case]] = {
         app("-m", "foo.bar=1,2", "hydra.sweep.dir=<tmp>/afile/sub", files={"afile": "x\n"},
             dir="<tmp>/afile/sub", error="Not a directory"),
     ],
+    "output-dir-not-creatable": [
+        app("hydra.run.dir=<tmp>/afile/sub", files={"afile": "x\n"}, dir="<tmp>/afile/sub",
+            keys="hydra.run.dir", error="Not a directory"),
+    ],
+    "resolve-failed": [
+        app("--cfg", "job", "--resolve", "+bad=${nope}", flags="--cfg job --resolve", key="bad",
+            error="Interpolation key 'nope' not found"),
+        app("--help", "--resolve", "+bad=${nope}", flags="--help --resolve", key="bad",
+            error="Interpolation key 'nope' not found"),
+    ],
+    "env-copy-unset": [
+        app("+hydra.job.env_copy=[RUNLAB_TEST_UNSET_VARIABLE]", name="RUNLAB_TEST_UNSET_VARIABLE"),
+    ],
+    "logging-config-refused": [
+        app("hydra.job_logging.root.handlers=[nohandler]", setting="hydra.job_logging",
+            error="Unable to add handler 'nohandler'"),
+        app("hydra.hydra_logging.root.handlers=[nohandler]", setting="hydra.hydra_logging",
+            error="Unable to add handler 'nohandler'"),
+    ],
     "help-template-placeholder": [
         app("--help", "hydra.help.template=$NOPE", name="NOPE", key="hydra.help.template"),
         app("--hydra-help", "hydra.hydra_help.template=$NOPE", name="NOPE",

@@ -122,6 +122,7 @@ _NOT_COMPOSITION = {
     "sweep-hydra-key", "sweep-type-unsupported", "sweep-expand-error", "sweep-locked",
     "help-template-placeholder", "job-failed",
     "callback-target-not-found",  # callbacks are built when the run starts, after composition
+    "output-dir-not-creatable", "logging-config-refused",  # when the job starts, after composition
 }
 
 

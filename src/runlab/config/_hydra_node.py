@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from runlab.errors import ConfigCompositionException
+
 if TYPE_CHECKING:
     from runlab.config._merge import Merged
     from runlab.config.compose import ComposeContext
@@ -87,6 +89,10 @@ def fill_hydra_node(
     with open_dict(hydra):
         hydra.runtime.choices.update(defaults.choices)
         for key in hydra.job.env_copy:
+            if key not in os.environ:
+                raise ConfigCompositionException(
+                    f"hydra.job.env_copy: the environment variable '{key}' is not set"
+                )
             hydra.job.env_set[key] = os.environ[key]
     if not static_filled:
         fill_static_runtime(hydra, repository, context.version_base)

@@ -283,7 +283,7 @@ def configure_hydra_logging(config: DictConfig) -> None:
     """Hydra's own logging (``hydra.hydra_logging`` + ``hydra.verbose``)."""
     from runlab.runtime.logs import configure_log
 
-    configure_log(config.hydra.hydra_logging, config.hydra.verbose)
+    configure_log(config.hydra.hydra_logging, config.hydra.verbose, setting="hydra.hydra_logging")
 
 
 def run_or_multirun(setup: AppSetup) -> None:
@@ -378,7 +378,9 @@ def show_config(setup: AppSetup) -> None:
     context.set_hydra_config(composed.config)
     shown = config_for_display(composed.config, invocation.cfg or "job")
     if invocation.resolve:
-        OmegaConf.resolve(shown)
+        from runlab.runtime.help import resolve_for_display
+
+        resolve_for_display(shown, f"--cfg {invocation.cfg or 'job'} --resolve")
     if invocation.package:
         _show_package(shown, invocation.package)
     else:

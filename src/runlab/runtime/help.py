@@ -64,7 +64,7 @@ def render_help(
 
     shown = copy.deepcopy(config)
     if resolve:
-        OmegaConf.resolve(shown)
+        resolve_for_display(shown, "--help --resolve")
     values = {
         "FLAGS_HELP": flags_help,
         "APP_CONFIG_GROUPS": config_groups_help(repository, hydra_groups=False),
@@ -118,3 +118,19 @@ def print_app_help(setup: AppSetup) -> None:
 def print_hydra_help(setup: AppSetup) -> None:
     """``--hydra-help``: composed without the primary config, as in Hydra."""
     _print_help(setup, primary=False, node="hydra_help", shown_keys=None)
+
+
+def resolve_for_display(shown: Any, flags: str) -> None:
+    """``OmegaConf.resolve`` for ``--resolve``; a value that does not resolve is a usage error
+    naming its key, not a traceback."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import InterpolationResolutionError
+
+    from runlab.errors import UsageError
+
+    try:
+        OmegaConf.resolve(shown)
+    except InterpolationResolutionError as error:
+        key = getattr(error, "full_key", None) or "?"
+        message = str(error).splitlines()[0]
+        raise UsageError(f"{flags}: cannot resolve '{key}': {message}") from None

@@ -216,6 +216,18 @@ def copy_without_hydra(config: DictConfig) -> DictConfig:
     return task_cfg
 
 
+def _make_output_dir(output_dir: str, job_dir_key: str, job_subdir_key: str | None) -> None:
+    try:
+        os.makedirs(output_dir, exist_ok=True)
+    except OSError as error:
+        from runlab.errors import UsageError
+
+        keys = job_dir_key if job_subdir_key is None else f"{job_dir_key}, {job_subdir_key}"
+        raise UsageError(
+            f"Cannot create the output directory '{output_dir}' ({keys}): {error.strerror}"
+        ) from error
+
+
 def _call_task(task_function: TaskFunction, task_cfg: Any) -> Any:
     """The one frame that calls user code; reporting trims every frame above it."""
     return task_function(task_cfg)
@@ -259,7 +271,7 @@ def execute_job(
         overrides = list(OmegaConf.to_container(config.hydra.overrides.task))  # type: ignore[arg-type]
         job_return = JobReturn(overrides=overrides, cfg=task_cfg, hydra_source=config)
 
-        os.makedirs(output_dir, exist_ok=True)
+        _make_output_dir(output_dir, job_dir_key, job_subdir_key)
         if _should_chdir(config):
             os.chdir(output_dir)
             job_return.working_dir = configured_dir
@@ -267,7 +279,9 @@ def execute_job(
             job_return.working_dir = launch_cwd
 
         if configure_logging:
-            logs.configure_log(config.hydra.job_logging, config.hydra.verbose)
+            logs.configure_log(
+                config.hydra.job_logging, config.hydra.verbose, setting="hydra.job_logging"
+            )
         json_handler = logs.attach_json_log(output_dir)
         config_yaml = OmegaConf.to_yaml(task_cfg)
         _write_snapshot(config, config_yaml, output_dir)

@@ -53,16 +53,24 @@ _SIMPLE_TOP_KEYS = {
 }
 
 
-def configure_log(log_config: Any, verbose: Any = False) -> None:
+def configure_log(log_config: Any, verbose: Any = False, *, setting: str | None = None) -> None:
     """Configure Python logging from a ``hydra.*_logging`` node (Hydra's ``configure_log``).
 
     ``log_config`` may be a DictConfig, a plain mapping or None; ``verbose`` is ``hydra.verbose``:
-    ``True`` (root at DEBUG), a logger name, or a list of logger names.
+    ``True`` (root at DEBUG), a logger name, or a list of logger names.  ``setting`` names the node
+    (``hydra.job_logging``...) in the error a configuration ``logging`` refuses.
     """
     if log_config is not None:
         settings = _to_plain(log_config)
         if settings.get("root") is not None:
-            apply_logging_config(settings)
+            try:
+                apply_logging_config(settings)
+            except (ValueError, TypeError, AttributeError, ImportError) as error:
+                if setting is None:
+                    raise
+                from runlab.errors import UsageError
+
+                raise UsageError(f"Cannot configure logging from {setting}: {error}") from error
     else:
         _basic_stdout_logging()
     _apply_verbose(verbose)
@@ -157,11 +165,15 @@ def _apply_simple(settings: Mapping[str, Any]) -> None:
         logging._handlers.clear()  # type: ignore[attr-defined]
         logging.shutdown(logging._handlerList[:])  # type: ignore[attr-defined]
         del logging._handlerList[:]  # type: ignore[attr-defined]
-        handlers = {
-            name: _make_handler(name, cfg, formatters)
-            for name, cfg in sorted((settings.get("handlers") or {}).items())
-        }
-        _configure_loggers(settings, handlers)
+        handlers: dict[str, logging.Handler] = {}
+        try:
+            for name, cfg in sorted((settings.get("handlers") or {}).items()):
+                handlers[name] = _make_handler(name, cfg, formatters)
+            _configure_loggers(settings, handlers)
+        except Exception:
+            for handler in handlers.values():  # a refused config leaves no open log file behind
+                handler.close()
+            raise
 
 
 def _make_handler(
