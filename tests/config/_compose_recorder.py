@@ -61,6 +61,7 @@ def _record(package: str, scenario: dict[str, Any]) -> dict[str, Any]:
                 ]
         except BaseException as error:  # noqa: BLE001 - every failure is an outcome to compare
             out["error"] = type(error).__name__
+            out["error_bases"] = [cls.__name__ for cls in type(error).__mro__]
             out["message"] = str(error)
             cause = error.__cause__
             out["cause"] = None if cause is None else f"{type(cause).__name__}: {cause}"

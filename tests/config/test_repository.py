@@ -166,10 +166,19 @@ TARGETS = {
     "hydra_plugins.hydra_ax_sweeper.ax_sweeper.AxSweeper": "runlab.plugins.ax.AxSweeper",
 }
 
+SAMPLER_MODULES = {"optuna.samplers.": "runlab.plugins.optuna_samplers."}
+"""Optuna's sampler classes are built through runlab's factories (same arguments)."""
+
+_OPTUNA_FIXTURES = ["sweeper_optuna"] + [
+    f"sweeper_optuna_{name}" for name in ("random", "cmaes", "nsgaii", "motpe", "grid", "qmc")
+]
+
 RUNLAB_ONLY_KEYS: dict[str, dict[str, object]] = {
     # srun_args: Hydra's submitit plugin has it after 1.2.0 (the observed fixture predates it)
     "launcher_submitit_slurm": {"srun_args": None, "detach": False},
     "launcher_ray": {"detach": False},
+    # objective_key: which entry of a dict return value is the objective
+    **{fixture: {"objective_key": None} for fixture in _OPTUNA_FIXTURES},
 }
 """Keys a launcher's YAML adds after all of the official plugin's (submit-and-return: `detach`)."""
 
@@ -211,7 +220,7 @@ def test_plugin_options_have_the_official_plugins_keys(
     """Same keys, order and defaults as the official plugin produces; only ``_target_`` is runlab's,
     and runlab's own keys (``RUNLAB_ONLY_KEYS``) come after all of them."""
     expected = (PLUGIN_OPTIONS / f"{fixture}.yaml").read_text(encoding="utf-8")
-    for hydra_target, runlab_target in TARGETS.items():
+    for hydra_target, runlab_target in {**TARGETS, **SAMPLER_MODULES}.items():
         expected = expected.replace(hydra_target, runlab_target)
     node = OmegaConf.create(expected)  # drops the fixture's comment
     for key, value in RUNLAB_ONLY_KEYS.get(fixture, {}).items():
