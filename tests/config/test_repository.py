@@ -178,7 +178,7 @@ RUNLAB_ONLY_KEYS: dict[str, dict[str, object]] = {
     "launcher_submitit_slurm": {"srun_args": None, "detach": False},
     "launcher_ray": {"detach": False},
     # objective_key: which entry of a dict return value is the objective
-    **{fixture: {"objective_key": None} for fixture in _OPTUNA_FIXTURES},
+    **{fixture: {"objective_key": None} for fixture in [*_OPTUNA_FIXTURES, "sweeper_ax"]},
 }
 """Keys a launcher's YAML adds after all of the official plugin's (submit-and-return: `detach`)."""
 

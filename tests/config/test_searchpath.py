@@ -527,3 +527,12 @@ def test_anchors_may_be_hydra_cores_own_query_objects() -> None:
     search_path.append("after-main", "file://a", anchor=ForeignQuery(provider="main"))  # type: ignore[arg-type]
     search_path.prepend("first", "file://f", anchor=ForeignQuery(path="pkg://runlab.conf"))  # type: ignore[arg-type]
     assert [e.provider for e in search_path] == ["first", "hydra", "main", "after-main", "schema"]
+
+
+def test_info_plugins_lists_search_path_plugins(plugin_root: Path) -> None:
+    from runlab.runtime.info import _plugins
+
+    _write_plugin(plugin_root, "lib_a/__init__.py", "AddLib", "append", "lib-a", "pkg://lib_a.conf")
+    lines = _plugins()
+    assert "\tSearchPathPlugin:" in lines
+    assert "\t\tAddLib (hydra_plugins.lib_a)" in lines

@@ -50,6 +50,12 @@ def _plugins() -> list[str]:
         if found:
             lines += [f"\t{label}:", "\t" + "-" * (len(label) + 1)]
             lines += [f"\t\t{name}" for name in found]
+    from runlab.config._searchpath_plugins import search_path_plugin_classes
+
+    found = sorted(f"{cls.__name__} ({cls.__module__})" for cls in search_path_plugin_classes())
+    if found:
+        lines += ["\tSearchPathPlugin:", "\t-----------------"]
+        lines += [f"\t\t{name}" for name in found]
     return lines
 
 
