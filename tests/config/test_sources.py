@@ -382,3 +382,16 @@ def test_object_type_is_at_hydras_path() -> None:
 
     assert CoreObjectType is ObjectType
     assert [t.value for t in ObjectType] == [0, 1, 2]
+
+
+def test_package_directory_is_what_importlib_resources_gives(tmp_path: Path) -> None:
+    from importlib import resources
+
+    from runlab.config.sources import _package_directory
+
+    assert _package_directory("runlab.conf") == resources.files("runlab.conf")
+    assert isinstance(_package_directory("runlab.conf"), Path)
+    with pytest.raises(ModuleNotFoundError):
+        _package_directory("runlab.no_such_package")
+    with pytest.raises(TypeError):
+        _package_directory("runlab.version")  # a module, not a package (as importlib.resources)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import sys
 import warnings
 from importlib.machinery import PathFinder
@@ -22,6 +21,10 @@ _BOOT_TIME: float | None = None
 
 def host_name() -> str:
     """This machine's name as records store it."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename  # what socket.gethostname() returns, without importing socket
+    import socket
+
     return socket.gethostname()
 
 

@@ -7,9 +7,10 @@ reader sees the old or the new record, never half of one); ``metrics.jsonl`` hol
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
-import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -118,6 +119,21 @@ def record_path(run_dir: str | os.PathLike[str]) -> Path:
     return Path(run_dir) / RECORD_DIR / RECORD_FILE
 
 
+_temporary_numbers = itertools.count()
+
+
+def _create_temporary(path: Path) -> tuple[int, str]:
+    """A new hidden file next to ``path``, unique per process, thread and call (``tempfile`` would
+    cost more to import than a whole run record takes to write)."""
+    while True:
+        name = f".{path.name}.{os.getpid()}.{threading.get_ident()}.{next(_temporary_numbers)}.tmp"
+        tmp = str(path.parent / name)
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), tmp
+        except FileExistsError:  # left by a dead process with the same pid
+            continue
+
+
 def write_json_atomic(path: Path, data: Any, *, fsync: bool | None = None) -> None:
     """Replace ``path`` with ``data`` as JSON so that readers never see a partial file.
 
@@ -128,7 +144,7 @@ def write_json_atomic(path: Path, data: Any, *, fsync: bool | None = None) -> No
         fsync = bool(os.environ.get("RUNLAB_FSYNC"))
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, indent=1, ensure_ascii=False, default=repr)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_temporary(path)
     os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide records from other users of a shared dir
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
