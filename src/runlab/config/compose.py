@@ -169,16 +169,10 @@ def _compose(
         parsed = parse_overrides(list(overrides))
         cache = ConfigCache(base_repository, context.version_base, snapshots)
         repository, cache = _apply_search_path(config_name, parsed, base_repository, cache, context)
-        if validate_sweep_overrides:
-            _validate_sweeps(parsed, run_mode, from_shell)
-        defaults = build_defaults(
-            repository,
-            config_name,
-            parsed,
-            run_mode=run_mode,
-            version_base=context.version_base,
-            loader=cache,
-        )
+        defaults = _checked_defaults(
+            repository, cache, config_name, parsed, run_mode, context,
+            from_shell=from_shell, validate_sweep_overrides=validate_sweep_overrides,
+        )  # fmt: skip
         config, merged = merge_defaults(defaults.defaults, cache, repository)
         OmegaConf.set_struct(config, True)
         if "hydra" in config:
@@ -239,17 +233,10 @@ def _compose_without_hydra(
                     "hydra" in primary.content
                 ):
                     return None
-            if validate_sweep_overrides:
-                _validate_sweeps(parsed, run_mode, from_shell)
-            defaults = build_defaults(
-                repository,
-                config_name,
-                parsed,
-                run_mode=run_mode,
-                version_base=context.version_base,
-                prepend_hydra=False,
-                loader=cache,
-            )
+            defaults = _checked_defaults(
+                repository, cache, config_name, parsed, run_mode, context, from_shell=from_shell,
+                validate_sweep_overrides=validate_sweep_overrides, prepend_hydra=False,
+            )  # fmt: skip
             if any(
                 (item.config_path or "").startswith("hydra/")
                 or item.package == "hydra"
@@ -274,6 +261,32 @@ def _compose_without_hydra(
         origins=LazyOrigins(merged, defaults.config_overrides, config),
         search_path=repository.entries,
         session=None,
+    )
+
+
+def _checked_defaults(
+    repository: ConfigRepository,
+    cache: ConfigCache,
+    config_name: str | None,
+    parsed: Sequence[Override],
+    run_mode: RunMode,
+    context: ComposeContext,
+    *,
+    from_shell: bool,
+    validate_sweep_overrides: bool,
+    prepend_hydra: bool = True,
+) -> DefaultsResult:
+    """Reject the sweeps the run mode cannot take, then build the defaults list."""
+    if validate_sweep_overrides:
+        _validate_sweeps(parsed, run_mode, from_shell)
+    return build_defaults(
+        repository,
+        config_name,
+        parsed,
+        run_mode=run_mode,
+        version_base=context.version_base,
+        prepend_hydra=prepend_hydra,
+        loader=cache,
     )
 
 

@@ -109,14 +109,10 @@ class ConfigStore:
         """Store ``node`` as ``group/name`` (``/`` nests groups); storing a name again replaces it."""
         from omegaconf import OmegaConf
 
-        current = self.repo
-        if group is not None:
-            for part in group.split("/"):
-                current = current.setdefault(part, {})
         if not name.endswith(".yaml"):
             name = f"{name}.yaml"
         config = OmegaConf.structured(node)
-        current[name] = ConfigNode(
+        self._group_dict(group)[name] = ConfigNode(
             name=name, node=config, group=group, package=package, provider=provider
         )
 
@@ -129,11 +125,15 @@ class ConfigStore:
         provider: str | None = None,
     ) -> None:
         """Store runlab's own config, converted only when first loaded (see :meth:`is_builtin`)."""
+        self._group_dict(group)[name] = _DeferredNode(name, build, group, package, provider)
+
+    def _group_dict(self, group: str | None) -> dict[str, Any]:
+        """The dict of ``group`` in the tree (``a/b`` nests), created on first use."""
         current = self.repo
         if group is not None:
             for part in group.split("/"):
                 current = current.setdefault(part, {})
-        current[name] = _DeferredNode(name, build, group, package, provider)
+        return current
 
     def is_builtin(self, config_path: str) -> bool:
         """Is ``config_path`` still runlab's own config (not replaced by a user's ``store``)?
