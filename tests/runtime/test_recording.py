@@ -30,7 +30,7 @@ APP = textwrap.dedent(
 
 
 def _app(tmp_path: Path) -> Path:
-    (tmp_path / "conf" / "db").mkdir(parents=True)
+    (tmp_path / "conf" / "db").mkdir(parents=True, exist_ok=True)
     (tmp_path / "conf" / "config.yaml").write_text("defaults:\n  - db: mysql\n  - _self_\nlr: 0.1\nfail: false\n")
     (tmp_path / "conf" / "db" / "mysql.yaml").write_text("driver: mysql\n")
     (tmp_path / "conf" / "db" / "sqlite.yaml").write_text("driver: sqlite\n")
@@ -297,3 +297,13 @@ def test_origins_that_cannot_be_worked_out_never_fail_the_job() -> None:
                      return_value=1)
     assert finished == [{"status": "completed", "return_value": 1, "error": None,
                          "origins": None}]
+
+
+def test_a_sweep_into_a_used_sweep_dir_summarises_its_own_jobs(tmp_path: Path) -> None:
+    first = _run(tmp_path, "-m", "lr=0.1,0.2,0.3", "db=mysql,sqlite", "hydra.sweep.dir=sweep")
+    assert first.returncode == 0, first.stderr
+    assert ": 6 runs (6 completed)" in first.stdout
+    second = _run(tmp_path, "-m", "lr=0.5,0.6", "hydra.sweep.dir=sweep")
+    assert second.returncode == 0, second.stderr
+    assert ": 2 runs (2 completed)" in second.stdout
+    assert "0.5" in second.stdout and "0.3" not in second.stdout.split("runs (")[1]

@@ -190,7 +190,9 @@ def run_app_sweep(app: Any) -> int:
     if _summary_enabled(config):
         from runlab.tracking.summary import print_sweep_summary
 
-        print_sweep_summary(sweep_dir, sys.stdout)
+        print_sweep_summary(
+            sweep_dir, sys.stdout, run_dirs=[r.output_dir for r in outcome.results]
+        )
     if outcome.failed:
         report_failures(outcome, sweep_dir)
         return 1

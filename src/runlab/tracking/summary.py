@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import TextIO
 
 from runlab.tracking.compare import compare_runs, pick_metric
@@ -13,20 +14,33 @@ from runlab.tracking.tables import comparison_table
 __all__ = ["load_sweep", "print_sweep_summary", "sweep_summary"]
 
 
-def load_sweep(sweep_dir_or_id: str | os.PathLike[str]) -> RunList:
-    """The runs of a sweep, read from its directory (no index needed) or looked up by id."""
+def load_sweep(
+    sweep_dir_or_id: str | os.PathLike[str], run_dirs: Iterable[str] | None = None
+) -> RunList:
+    """The runs of a sweep, read from its directory (no index needed) or looked up by id.
+
+    ``run_dirs`` keeps only those directories: a sweep started into a directory an earlier sweep
+    used (two multiruns in the same second share Hydra's default timestamped directory) reports
+    its own jobs, not the other's leftovers.
+    """
     target = os.fspath(sweep_dir_or_id)
     if os.path.isdir(target):
-        records = [r for r in (read_record(d) for d in find_run_dirs(target)) if r is not None]
+        found_dirs: Iterable[str] = find_run_dirs(target)
+        if run_dirs is not None:
+            wanted = {os.path.abspath(d) for d in run_dirs}
+            found_dirs = [d for d in found_dirs if os.path.abspath(d) in wanted]
+        records = [r for r in (read_record(d) for d in found_dirs) if r is not None]
         return records_to_runs(records)
     from runlab.tracking.query import runs
 
     return runs(target)
 
 
-def sweep_summary(sweep_dir_or_id: str | os.PathLike[str]) -> str:
+def sweep_summary(
+    sweep_dir_or_id: str | os.PathLike[str], run_dirs: Iterable[str] | None = None
+) -> str:
     """The text :func:`print_sweep_summary` prints."""
-    found = load_sweep(sweep_dir_or_id)
+    found = load_sweep(sweep_dir_or_id, run_dirs)
     if not found:
         return f"[runlab] no run records under {os.fspath(sweep_dir_or_id)}"
     counts: dict[str, int] = {}
@@ -53,10 +67,14 @@ def sweep_summary(sweep_dir_or_id: str | os.PathLike[str]) -> str:
     return "\n".join(lines)
 
 
-def print_sweep_summary(sweep_dir_or_id: str | os.PathLike[str], stream: TextIO) -> None:
+def print_sweep_summary(
+    sweep_dir_or_id: str | os.PathLike[str],
+    stream: TextIO,
+    run_dirs: Iterable[str] | None = None,
+) -> None:
     """Print the sweep's compare table to ``stream``; never raises (a summary must not fail a sweep)."""
     try:
-        text = sweep_summary(sweep_dir_or_id)
+        text = sweep_summary(sweep_dir_or_id, run_dirs)
     except Exception as error:  # noqa: BLE001 - the sweep already ran; report and move on
         text = f"[runlab] could not summarise sweep {os.fspath(sweep_dir_or_id)}: {error}"
     stream.write(text + "\n")
