@@ -5,8 +5,9 @@ structured ``HydraConf`` schema, a dozen typed merges) is most of what a trivial
 ``import omegaconf``.  Those inputs are fixed for one installation, so their parsed and merged form
 is pickled into the user's cache directory and reused by the next process, the way Python reuses
 bytecode.  A cache entry is trusted only when its fingerprint (runlab, OmegaConf and Python
-versions, plus size and modification time of every file of ``runlab.conf`` and of the schema
-module) matches; anything unreadable is ignored and rebuilt.  The user's own configs never go here.
+versions, plus size and modification time of every file of ``runlab.conf`` and of the
+composition code in ``runlab.config``) matches; anything unreadable is ignored and rebuilt.  The
+user's own configs never go here.
 
 ``RUNLAB_CACHE_DIR`` moves the cache; ``RUNLAB_NO_CACHE=1`` turns it off.
 """
@@ -66,10 +67,16 @@ def _fingerprint() -> tuple[Any, ...]:
                         info = os.stat(os.path.join(root, name))
                         stamps.append((os.path.relpath(os.path.join(root, name), directory),
                                        info.st_mtime_ns, info.st_size))
-        schema = os.stat(settings.__file__)
+        # The code that builds them too: a changed composition module (an editable install being
+        # worked on) must not be answered from a cache its old version wrote.
+        code_dir = os.path.dirname(settings.__file__)
+        code = tuple(
+            (entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
+            for entry in sorted(os.scandir(code_dir), key=lambda e: e.name)
+            if entry.name.endswith(".py")
+        )
         _state["fingerprint"] = (
-            __version__, omegaconf.__version__, sys.version,
-            (schema.st_mtime_ns, schema.st_size), tuple(stamps),
+            __version__, omegaconf.__version__, sys.version, code, tuple(stamps),
         )
     return tuple(_state["fingerprint"])
 
