@@ -188,7 +188,7 @@ def test_run_job_failure_carries_a_trimmed_traceback(tmp_path: Path) -> None:
 
 
 def test_hydra_yaml_view_matches_a_masked_copy(tmp_path: Path) -> None:
-    from runlab.runtime.jobs import hydra_yaml
+    from runlab.runtime.hydra_yaml import hydra_yaml
 
     config = make_config(
         tmp_path, job__name="${x}_job", help={"template": "x" * 200 + " ${hydra.job.name}"}
@@ -220,7 +220,7 @@ def test_copy_without_hydra_keeps_everything_else(tmp_path: Path) -> None:
 
 
 def test_hydra_yaml_blocks_shared_between_jobs_of_a_template(tmp_path: Path) -> None:
-    from runlab.runtime.jobs import _BLOCKS_BY_TEMPLATE, hydra_yaml, share_hydra_yaml_blocks
+    from runlab.runtime.hydra_yaml import _BLOCKS_BY_TEMPLATE, hydra_yaml, share_hydra_yaml_blocks
 
     first = make_config(tmp_path, help={"template": "long " * 60 + "${hydra.job.name}"})
     share_hydra_yaml_blocks(first, "test-template")

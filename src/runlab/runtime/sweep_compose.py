@@ -65,7 +65,7 @@ class JobComposer:
         self.full = 0
 
     def __call__(self, overrides: Sequence[str]) -> DictConfig:
-        from runlab.runtime.jobs import share_hydra_yaml_blocks
+        from runlab.runtime.hydra_yaml import share_hydra_yaml_blocks
 
         parsed = self._parse_all(overrides)
         shape = self._shape(parsed) if parsed is not None else None

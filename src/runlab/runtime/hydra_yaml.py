@@ -1,0 +1,126 @@
+"""``.hydra/hydra.yaml``: the ``hydra`` node as YAML, without copying it, shared across a sweep.
+
+Dumping the ``hydra`` node is the biggest single cost of writing a job's snapshot.  Jobs copied
+from one sweep template (``runtime/sweep_compose.py``) differ only in what runlab sets per job, and
+a block-style YAML mapping dumps as the concatenation of its keys' blocks, so those jobs reuse the
+blocks of everything else.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from omegaconf import DictConfig
+
+__all__ = ["hydra_yaml", "share_hydra_yaml_blocks"]
+
+_SHARED_BLOCKS = "_runlab_hydra_yaml_blocks"
+_PER_JOB: dict[str, frozenset[str] | None] = {
+    "mode": None,
+    "overrides": None,
+    "job": frozenset({"num", "id", "override_dirname"}),
+    "runtime": frozenset({"output_dir"}),
+}
+"""What runlab sets per job of a sweep template (None: the whole key).  Sweeps over any other
+``hydra.*`` key are rejected, and a template only serves jobs with the same group choices."""
+
+
+_BLOCKS_BY_TEMPLATE: dict[str, dict[tuple[str, ...], str]] = {}
+_MAX_TEMPLATES = 256
+
+
+def share_hydra_yaml_blocks(config: DictConfig, template_key: str) -> None:
+    """Let jobs copied from one sweep template share the YAML of their identical ``hydra`` parts.
+
+    The blocks live in this process (one dict per ``template_key``), filled by the template's first
+    job here; later jobs dump only what runlab sets per job.  The config carries only the key, in
+    its ``__dict__`` like origins: pickled jobs (kept for later, or sent to a worker) carry it too,
+    and the task's deep copy drops it.
+    """
+    config.__dict__[_SHARED_BLOCKS] = template_key
+
+
+def hydra_yaml(config: DictConfig) -> str:
+    """``OmegaConf.to_yaml`` of ``{hydra: config.hydra}`` without deep-copying the ``hydra`` node.
+
+    The view shares the node (its parent stays ``config``); unresolved dumping never follows parents.
+    A block-style mapping dumps as the concatenation of its keys' blocks, which is what lets jobs of
+    one template reuse the blocks of what they share.  Falls back to a masked copy if OmegaConf's
+    internals ever change.
+    """
+    from omegaconf import DictConfig, OmegaConf
+
+    template_key = config.__dict__.get(_SHARED_BLOCKS)
+    try:
+        hydra_node = config._get_node("hydra")
+        if isinstance(template_key, str) and isinstance(hydra_node, DictConfig):
+            blocks = _BLOCKS_BY_TEMPLATE.get(template_key)
+            if blocks is None:
+                while len(_BLOCKS_BY_TEMPLATE) >= _MAX_TEMPLATES:
+                    del _BLOCKS_BY_TEMPLATE[next(iter(_BLOCKS_BY_TEMPLATE))]
+                blocks = _BLOCKS_BY_TEMPLATE[template_key] = {}
+            return _hydra_yaml_from_blocks(hydra_node, blocks)
+        return OmegaConf.to_yaml(_view({"hydra": hydra_node}))
+    except Exception:  # noqa: BLE001 - the copy gives the same text, only slower
+        return OmegaConf.to_yaml(OmegaConf.masked_copy(config, "hydra"))
+
+
+def _hydra_yaml_from_blocks(hydra_node: DictConfig, blocks: dict[tuple[str, ...], str]) -> str:
+    from omegaconf import DictConfig
+
+    if not len(hydra_node):
+        return _dump(("hydra",), {})
+    parts = ["hydra:\n"]
+    for key in map(str, hydra_node):
+        child = hydra_node._get_node(key)
+        per_job = _PER_JOB.get(key, frozenset())
+        if per_job is None:
+            parts.append(_dump(("hydra", key), child))
+        elif not per_job or not isinstance(child, DictConfig) or not len(child):
+            parts.append(_cached(blocks, ("hydra", key), child))
+        else:
+            parts.append(f"  {key}:\n")
+            for sub in map(str, child):
+                grandchild = child._get_node(sub)
+                path = ("hydra", key, sub)
+                parts.append(
+                    _dump(path, grandchild) if sub in per_job else _cached(blocks, path, grandchild)
+                )
+    return "".join(parts)
+
+
+def _cached(blocks: dict[tuple[str, ...], str], path: tuple[str, ...], node: Any) -> str:
+    block = blocks.get(path)
+    if block is None:
+        block = blocks[path] = _dump(path, node)
+    return block
+
+
+def _dump(path: tuple[str, ...], node: Any) -> str:
+    """The YAML lines of ``node`` at ``path`` inside ``{hydra: ...}``, without the parents' lines."""
+    from omegaconf import OmegaConf
+
+    content: Any = node
+    for key in reversed(path):
+        content = _view({key: content})
+    text: str = OmegaConf.to_yaml(content)
+    for _ in path[:-1]:
+        text = text.partition("\n")[2]
+    return text
+
+
+_EMPTY_VIEW: list[Any] = []
+
+
+def _view(content: dict[str, Any]) -> DictConfig:
+    """A parentless DictConfig over ``content`` (the nodes are shared, not re-parented): building one
+    with ``DictConfig(...)`` costs more than dumping a small node."""
+    from omegaconf import DictConfig
+
+    if not _EMPTY_VIEW:
+        _EMPTY_VIEW.append(DictConfig(content={}))
+    view: DictConfig = DictConfig.__new__(DictConfig)
+    view.__dict__.update(_EMPTY_VIEW[0].__dict__)
+    view.__dict__["_content"] = content
+    return view
