@@ -21,6 +21,16 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 ORACLE = ROOT / ".venv-oracle"
 ORACLE_PACKAGES = ["hydra-core==1.3.8", "omegaconf>=2.3,<2.4"]
+OMEGACONF23 = ROOT / ".venv-omegaconf23"
+OMEGACONF23_PACKAGES = ["omegaconf==2.3.0", "PyYAML", "pytest", "pytest-xdist", "hypothesis"]
+OMEGACONF23_TESTS = [
+    "tests/config/test_compose.py", "tests/config/test_defaults.py", "tests/config/test_yamlfiles.py",
+    "tests/config/test_interpolation.py", "tests/config/test_builtin_cache.py",
+    "tests/test_compose_api.py", "tests/runtime/test_jobs.py", "tests/runtime/test_app_e2e.py",
+    "tests/runtime/test_logs.py", "tests/runtime/test_recording.py",
+]
+"""runlab supports OmegaConf 2.3 and 2.4: the main environment has 2.4, and the composition, run and
+recording tests also run on 2.3 in an environment of its own (core dependencies only)."""
 ORACLE_OPTUNA = ROOT / ".venv-oracle-optuna"
 ORACLE_OPTUNA_PACKAGES = [*ORACLE_PACKAGES, "hydra-optuna-sweeper==1.3.0"]
 STAMP = ".runlab-installed"
@@ -59,6 +69,13 @@ def ensure_dev_env() -> Path:
 
 def ensure_oracle_env() -> Path:
     return _ensure_env(ORACLE, ORACLE_PACKAGES, "oracle-1")
+
+
+def ensure_omegaconf23_env() -> Path:
+    python = _ensure_env(OMEGACONF23, OMEGACONF23_PACKAGES, "omegaconf23-1")
+    _run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
+         "-e", ".")
+    return python
 
 
 def ensure_oracle_optuna_env() -> Path:
@@ -128,8 +145,15 @@ def task_test(extra: list[str]) -> int:
         env.setdefault("RUNLAB_TEST_SLURM", "1")  # tests/plugins/test_submitit_slurm.py
     _run(python, "-m", "ruff", "check", "src", "tests", "benchmarks")
     _run(python, "-m", "mypy")  # --strict on src/runlab, configured in pyproject.toml
-    return subprocess.run(
+    status = subprocess.run(
         [str(python), "-m", "pytest", "-q", "-n", "2", *extra], cwd=ROOT, env=env, check=False
+    ).returncode
+    if status != 0 or extra:
+        return status
+    print("+ the composition, run and recording tests again on OmegaConf 2.3", flush=True)
+    return subprocess.run(
+        [str(ensure_omegaconf23_env()), "-m", "pytest", "-q", "-n", "2", *OMEGACONF23_TESTS],
+        cwd=ROOT, env=env, check=False,
     ).returncode
 
 

@@ -104,3 +104,23 @@ def test_the_test_task_turns_the_slurm_tests_on_only_when_they_can_run(
     assert tasks.task_test(["tests/x"]) == 0
     assert seen["command"][1:] == ["-m", "pytest", "-q", "-n", "2", "tests/x"]
     assert seen["env"].get("RUNLAB_TEST_SLURM") == ("1" if ready else None)
+
+
+def test_a_full_test_run_also_runs_the_core_tests_on_omegaconf_23(
+    tasks: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("ensure_dev_env", "ensure_oracle_env", "ensure_oracle_optuna_env"):
+        monkeypatch.setattr(tasks, name, lambda: Path(sys.executable))
+    monkeypatch.setattr(tasks, "ensure_omegaconf23_env", lambda: Path("/venv23/bin/python"))
+    monkeypatch.setattr(tasks, "ensure_system_packages", lambda: False)
+    monkeypatch.setattr(tasks, "_run", lambda *args, **kwargs: None)
+    commands: list[list[str]] = []
+
+    def fake_run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        commands.append(command)
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(tasks.subprocess, "run", fake_run)
+    assert tasks.task_test([]) == 0
+    assert [c[0] for c in commands] == [sys.executable, "/venv23/bin/python"]
+    assert commands[1][1:] == ["-m", "pytest", "-q", "-n", "2", *tasks.OMEGACONF23_TESTS]

@@ -159,7 +159,12 @@ def test_sweep_jobs_see_the_masters_cached_resolver_values(conf: Path) -> None:
         calls.append(1)
         return len(calls)
 
-    OmegaConf.register_resolver("runlab_test_counter", counter, use_cache=True, replace=True)
+    import omegaconf
+
+    if omegaconf.__version__.startswith("2.3"):  # register_resolver gained use_cache in 2.4
+        OmegaConf.register_new_resolver("runlab_test_counter", counter, use_cache=True, replace=True)
+    else:
+        OmegaConf.register_resolver("runlab_test_counter", counter, use_cache=True, replace=True)
     try:
         _write(conf, {"stamped.yaml": "stamp: ${runlab_test_counter:x}\n"})
         master = _compose(conf, "stamped", mode=RunMode.MULTIRUN)

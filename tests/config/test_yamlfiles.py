@@ -65,7 +65,15 @@ def test_merge_keys_let_explicit_keys_win(tmp_path: Path) -> None:
     text = "base: &b {x: 1, y: 2}\nmore: &m {z: 3}\nc:\n  y: 9\n  <<: [*b, *m]\n"
     data = load_yaml_text(text)
     assert data["c"] == {"x": 1, "z": 3, "y": 9}
-    assert _same(data, _omegaconf_data(text, tmp_path))
+    import omegaconf
+
+    if omegaconf.__version__.startswith("2.3"):
+        # OmegaConf 2.3 orders the keys of a mapping with ``<<`` differently (values are the same);
+        # runlab follows 2.4's order on both (docs/compatibility.md).
+        assert data == _omegaconf_data(text, tmp_path)
+        assert list(data["c"]) == ["z", "x", "y"]
+    else:
+        assert _same(data, _omegaconf_data(text, tmp_path))
 
 
 def test_documents_with_lists_and_nesting_match_omegaconf(tmp_path: Path) -> None:

@@ -118,13 +118,15 @@ def register_resolvers() -> None:
     """(Re-)register Hydra's resolvers; ``now`` is cached per config so a run sees one start time."""
     from omegaconf import OmegaConf
 
-    register = getattr(OmegaConf, "register_resolver", None)
-    if register is None:  # OmegaConf 2.3
+    import omegaconf
+
+    if omegaconf.__version__.startswith("2.3"):  # its register_resolver is the legacy one
         OmegaConf.register_new_resolver("now", _now_resolver, use_cache=True, replace=True)
         OmegaConf.register_new_resolver("hydra", _hydra_resolver, replace=True)
         OmegaConf.register_new_resolver("python_version", _python_version_resolver, replace=True)
         return
     # OmegaConf 2.4 deprecates register_new_resolver; values are checked by the resolvers themselves.
+    register = OmegaConf.register_resolver
     register("now", _now_resolver, use_cache=True, replace=True, annotation_validation="off")
     register("hydra", _hydra_resolver, replace=True, annotation_validation="off")
     register("python_version", _python_version_resolver, replace=True, annotation_validation="off")
