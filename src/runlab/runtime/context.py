@@ -116,9 +116,8 @@ def _python_version_resolver(level: str = "minor") -> str:
 
 def register_resolvers() -> None:
     """(Re-)register Hydra's resolvers; ``now`` is cached per config so a run sees one start time."""
-    from omegaconf import OmegaConf
-
     import omegaconf
+    from omegaconf import OmegaConf
 
     if omegaconf.__version__.startswith("2.3"):  # its register_resolver is the legacy one
         OmegaConf.register_new_resolver("now", _now_resolver, use_cache=True, replace=True)
