@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 from typing import Any
 
@@ -239,7 +240,10 @@ def test_running_run_page_shows_status_chart_and_log_growing_then_finished(
         deadline = time.monotonic() + 60
         rows: list[tuple[Any, ...]] = []
         while not rows and time.monotonic() < deadline:
-            rows = index_rows(index, "SELECT run_id FROM runs") if index.exists() else []
+            try:
+                rows = index_rows(index, "SELECT run_id FROM runs") if index.exists() else []
+            except sqlite3.OperationalError:  # the file exists, its schema is being created
+                rows = []
             time.sleep(0.05)
         assert rows, "the run never reached the index"
         page.goto(f"{served.url}/runs/{rows[0][0]}")
