@@ -316,11 +316,128 @@ def test_trials_a_fail_fast_stop_never_ran_are_failed_not_left_running(tmp_path:
     assert [t.state.name for t in sweeper.study.trials] == ["FAIL", "FAIL", "FAIL"]
 
 
-def test_resume_false_adds_n_trials_new_trials_to_the_same_study(tmp_path: Path) -> None:
-    run_sweep(tmp_path, OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=0), n_trials=2), quadratic,
-              ["+x=interval(0,4)", "+y=interval(-2,0)"])
-    again = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=1), n_trials=2, resume=False, study_name=None)
-    _, ran = run_sweep(tmp_path, again, quadratic, ["+x=interval(0,4)", "+y=interval(-2,0)"])
-    assert ran == [0, 1]
+def _journal_study(path: Path) -> Any:
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    storage = JournalStorage(JournalFileBackend(str(path)))
+    (name,) = optuna.study.get_all_study_names(storage)
+    return optuna.load_study(study_name=name, storage=storage)
+
+
+def test_resume_false_starts_a_new_study_and_sets_the_old_one_aside(tmp_path: Path) -> None:
+    space = ["+x=interval(0,4)", "+y=interval(-2,0)"]
+    first = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=0), n_trials=2)
+    run_sweep(tmp_path, first, quadratic, space)
+    old_values = sorted(t.value for t in first.study.trials)
+    again = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=1), n_trials=3, resume=False)
+    _, ran = run_sweep(tmp_path, again, quadratic, space)
+    assert ran == [0, 1, 2]
+    assert again.study.study_name != first.study.study_name
+    assert [t.state.name for t in again.study.trials] == ["COMPLETE"] * 3  # nothing of the old study
+    sweep = tmp_path / "sweep"
     assert len(optuna.study.get_all_study_names(again.study._storage)) == 1
-    assert len(again.study.trials) == 4  # the sweep dir's study, with two more trials
+    kept = _journal_study(sweep / "optuna.journal.1")  # the old study, intact
+    assert kept.study_name == first.study.study_name and sorted(t.value for t in kept.trials) == old_values
+    assert (sweep / ".runlab" / "optuna_trials.jsonl.1").is_file()
+    records = read_trial_records(str(sweep))
+    assert sorted(records) == [0, 1, 2] and {r["study_name"] for r in records.values()} == {again.study.study_name}
+
+    named = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=2), n_trials=1, resume=False, study_name="s")
+    run_sweep(tmp_path, named, quadratic, space)  # the next one goes to .2; a given name is kept
+    assert named.study.study_name == "s" and len(named.study.trials) == 1
+    assert _journal_study(sweep / "optuna.journal.2").study_name == again.study.study_name
+    resumed = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=2), n_trials=1, study_name="s")
+    _, ran = run_sweep(tmp_path, resumed, quadratic, space)
+    assert ran == [] and len(resumed.study.trials) == 1  # resume (the default) continues the new one
+
+
+def test_resume_false_refuses_to_reuse_a_named_study_of_a_users_storage(tmp_path: Path) -> None:
+    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+
+    def sweeper(resume: bool) -> OptunaSweeper:
+        return OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=0), n_trials=2, storage=storage,
+                             study_name="mine", resume=resume)
+
+    run_sweep(tmp_path, sweeper(True), quadratic, ["+x=interval(0,4)", "+y=interval(-2,0)"])
+    with pytest.raises(HydraException, match="resume=false starts a new study, but the storage .* 'mine'"):
+        run_sweep(tmp_path, sweeper(False), quadratic, ["+x=interval(0,4)", "+y=interval(-2,0)"])
+    assert len(optuna.load_study(study_name="mine", storage=storage).trials) == 2  # untouched
+    unnamed = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=0), n_trials=1, storage=storage, resume=False)
+    run_sweep(tmp_path, unnamed, quadratic, ["+x=interval(0,4)", "+y=interval(-2,0)"])
+    assert len(optuna.study.get_all_study_names(storage)) == 2  # a new study next to the old one
+
+
+def test_runlab_sweep_resume_0_means_resume_false(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert OptunaSweeper()._resume_wanted() and not OptunaSweeper(resume=False)._resume_wanted()
+    monkeypatch.setenv("RUNLAB_SWEEP_RESUME", "0")
+    assert not OptunaSweeper()._resume_wanted()
+
+
+def test_a_resumed_replay_launches_at_most_n_jobs_per_batch(tmp_path: Path) -> None:
+    space = ["+x=interval(0,4)", "+y=interval(-2,0)"]
+    first = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=2), n_trials=2, n_jobs=2)
+    run_sweep(tmp_path, first, quadratic, space)
+    # Three trials a kill interrupted: asked (jobs 2-4 in the trial map), never told.
+    distributions = {"+x": optuna.distributions.FloatDistribution(0, 4),
+                     "+y": optuna.distributions.FloatDistribution(-2, 0)}
+    with open(tmp_path / "sweep" / ".runlab" / "optuna_trials.jsonl", "a") as file:
+        for job in (2, 3, 4):
+            stale = first.study.ask(fixed_distributions=distributions)
+            overrides = [f"{k}={v}" for k, v in stale.params.items()]
+            file.write(json.dumps({"job": job, "study": first.study.study_name, "trial": stale.number,
+                                   "overrides": overrides}) + "\n")
+
+    second = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=2), n_trials=6, n_jobs=2)
+    batches: list[list[int]] = []
+    ask = second.ask
+
+    def recording_ask() -> list[list[str]] | None:
+        batch = ask()
+        if batch is not None:
+            start = sum(len(b) for b in batches)
+            batches.append(list(range(start, start + len(batch))))
+        return batch
+
+    second.ask = recording_ask  # type: ignore[method-assign]
+    outcome, ran = run_sweep(tmp_path, second, quadratic, space)
+    assert ran == [2, 3, 4, 5] and len(outcome.results) == 6
+    # the two complete trials ride along with the first two to re-run; then the third; then a new one
+    assert batches == [[0, 1, 2, 3], [4], [5]]
+    launched = [[num for num in batch if num in ran] for batch in batches]
+    assert all(len(jobs) <= 2 for jobs in launched)
+    retried = sorted(t.user_attrs["runlab_retry_of"] for t in second.study.trials if "runlab_retry_of" in t.user_attrs)
+    assert len(retried) == 3
+    assert sorted(read_trial_records(str(tmp_path / "sweep"))) == [0, 1, 2, 3, 4, 5]
+
+
+def test_a_result_line_lost_to_a_kill_is_written_when_the_sweep_is_resumed(tmp_path: Path) -> None:
+    space = ["+x=interval(0,4)"]
+    first = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=0), n_trials=2, n_jobs=1)
+    run_sweep(tmp_path, first, lambda cfg: cfg.x, space)
+    trial_map = tmp_path / "sweep" / ".runlab" / "optuna_trials.jsonl"
+    lines = trial_map.read_text().splitlines()
+    kept = [line for line in lines if not (line.startswith("{") and json.loads(line).get("job") == 1
+                                           and json.loads(line).get("kind") == "result")]
+    trial_map.write_text("\n".join(kept) + "\n")  # job 1's result line never reached the disk
+    assert sorted(read_trial_records(str(tmp_path / "sweep"))) == [0]
+    again = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=0), n_trials=2, n_jobs=1)
+    _, ran = run_sweep(tmp_path, again, lambda cfg: cfg.x, space)
+    assert ran == []
+    records = read_trial_records(str(tmp_path / "sweep"))
+    assert sorted(records) == [0, 1] and records[1]["value"] == first.study.trials[1].value
+
+
+def test_the_sweep_records_its_study_and_storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from runlab.tracking.optuna_study import open_sweep_study, read_study_record
+
+    monkeypatch.chdir(tmp_path)
+    sweeper = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=0), n_trials=2,
+                            storage="sqlite:///db/study.db", study_name="elsewhere")
+    (tmp_path / "db").mkdir()
+    run_sweep(tmp_path, sweeper, quadratic, ["+x=interval(0,4)", "+y=interval(-2,0)"])
+    record = read_study_record(str(tmp_path / "sweep"))
+    assert record == {"study_name": "elsewhere", "storage": f"sqlite:///{tmp_path / 'db' / 'study.db'}"}
+    monkeypatch.chdir(tmp_path / "db")  # the recorded URL is absolute
+    study = open_sweep_study(str(tmp_path / "sweep"))
+    assert study.study_name == "elsewhere" and len(study.trials) == 2

@@ -293,8 +293,9 @@ class AxSweeper:
     # -- resume -------------------------------------------------------------------------------
 
     def _resume_wanted(self, context: SweepContext) -> bool:
-        """The loop's own switch: ``hydra.sweeper.resume`` (which the registry keeps from sweeper
-        constructors) and ``RUNLAB_SWEEP_RESUME=0``; replaying trials the loop re-runs would be wrong."""
+        """The loop's own switch: ``hydra.sweeper.resume`` (the constructor's ``resume``, which the
+        registry passes, or the config's) and ``RUNLAB_SWEEP_RESUME=0``; replaying trials the loop
+        re-runs would be wrong."""
         from omegaconf import OmegaConf
 
         if not self.resume or os.environ.get("RUNLAB_SWEEP_RESUME", "1") == "0":
@@ -365,8 +366,7 @@ class AxSweeper:
 
     def ask(self) -> list[list[str]] | None:
         if self._replay:
-            # One batch: the loop skips the completed jobs and says so once, not once per batch.
-            self._asked, self._replay = self._replay, []
+            self._asked = self._next_replayed_batch()
             return [list(job.overrides) for job in self._asked]
         if self._trials_left <= 0 or self._stopped:
             if not self._finished:
@@ -392,6 +392,22 @@ class AxSweeper:
         self._save_state()  # before any of them runs: a kill from here on is resumable
         log.info(f"AxSweeper is launching {len(trials)} jobs")
         return [list(job.overrides) for job in self._asked]
+
+    def _next_replayed_batch(self) -> list[_Job]:
+        """The next batch of a resumed sweep's replay: at most ``max_batch_size`` jobs whose trial did
+        not complete (they run again), like any batch; completed ones ride along, since the loop finds
+        their completion records and skips them (a replay of finished jobs is one batch)."""
+        taken = 0
+        to_run = 0
+        trials = self.ax_client.experiment.trials
+        for job in self._replay:
+            if not trials[job.trial].status.is_completed:
+                if to_run == self.max_batch_size:
+                    break
+                to_run += 1
+            taken += 1
+        batch, self._replay = self._replay[:taken], self._replay[taken:]
+        return batch
 
     def _raw_data(self, value: Any) -> tuple[float, float | None]:
         if self.objective_key is not None and isinstance(value, Mapping):

@@ -11,13 +11,19 @@ sweeper plugin (spec section 12.5); runlab adds:
   ``hydra.sweep.dir``, or ``runlab resume SWEEP_DIR``) first *replays* the trials it
   already has -- the sweep loop finds their completion records and does not run them again -- marks
   the trials a kill interrupted as ``FAIL``, and then asks only for the trials still missing, so
-  ``n_trials`` counts the whole sweep and the best value carries on.
+  ``n_trials`` counts the whole sweep and the best value carries on.  ``hydra.sweeper.resume=false``
+  (or ``RUNLAB_SWEEP_RESUME=0``) starts a new study instead: the sweep dir's previous journal and
+  trial map are set aside as ``optuna.journal.N`` / ``optuna_trials.jsonl.N``, never continued nor
+  deleted (see :meth:`OptunaSweeper._set_aside_previous_study`).
 * ``objective_key``: when the task returns a mapping, the key (or, for several objectives, the list of
   keys) holding the objective(s).
 * A result line per trial in ``<sweep_dir>/.runlab/optuna_trials.jsonl`` (study, trial number, run
-  dir, params, value(s), state, error; :func:`read_trial_records`), appended once per batch: a file
-  per trial would cost a file creation per trial, the largest thing runlab would add to Optuna's own
-  per-trial cost.
+  dir, params, value(s), state, error; :func:`read_trial_records`; :mod:`runlab.plugins.optuna_trials`):
+  a file per trial would cost a file creation per trial, the largest thing runlab would add to
+  Optuna's own per-trial cost.
+* ``<sweep_dir>/.runlab/optuna_study.json`` names the study and its storage (an absolute URL), so that
+  ``runlab report`` and the dashboard find a study kept in another ``storage`` too
+  (:mod:`runlab.tracking.optuna_study`).
 """
 
 from __future__ import annotations
@@ -27,7 +33,6 @@ import json
 import logging
 import math
 import os
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +40,13 @@ from typing import Any
 from runlab.errors import CompactHydraException, HydraException
 from runlab.plugins import JobResult, SweepContext
 from runlab.plugins.optuna_space import SearchSpace, build_search_space, legacy_search_space
+from runlab.plugins.optuna_trials import (
+    RESULT_KIND,
+    TRIALS_FILE,
+    TrialMapWriter,
+    read_trial_map,
+    read_trial_records,
+)
 
 __all__ = ["OptunaSweeper", "TooManyFailedTrialsError", "objective_values", "read_trial_records"]
 
@@ -45,83 +57,25 @@ STORAGE_FILE = "optuna.journal"
 database engine to import or migrate, appends only, safe for several processes)."""
 JOURNAL_PREFIX = "journal:///"
 """``storage: journal:///path/to/file`` selects a journal file instead of a database URL."""
-TRIALS_FILE = os.path.join(".runlab", "optuna_trials.jsonl")
-"""Sweep-dir file mapping job numbers to trial numbers and overrides, appended when a batch is asked,
-and holding each trial's result (``"kind": "result"`` lines), appended when the batch is told.
-
-Kept outside the study so that runlab adds no storage write per trial (each journal/database write is
-a locked, synced append -- as costly as the trial's own); a line cut short by a kill is ignored."""
-_RESULT = "result"
 _RETRY_ATTR = "runlab_retry_of"
+_RESUME_ENV = "RUNLAB_SWEEP_RESUME"
+"""``RUNLAB_SWEEP_RESUME=0``: the runtime re-runs every job, so the sweeper starts a new study too."""
 
 
-def _read_trial_map(sweep_dir: str, study_name: str) -> dict[int, dict[str, Any]]:
-    """``job number -> {trial, overrides}`` of the jobs this sweep dir has asked ``study_name`` for
-    (the last line of a job wins: a retried trial replaces the one that failed)."""
-    path = os.path.join(sweep_dir, TRIALS_FILE)
-    mapping: dict[int, dict[str, Any]] = {}
-    try:
-        with open(path, encoding="utf-8") as file:
-            for line in file:
-                try:
-                    entry = json.loads(line)
-                    if entry["study"] == study_name and entry.get("kind") != _RESULT:
-                        mapping[int(entry["job"])] = entry
-                except (ValueError, KeyError, TypeError):
-                    continue
-    except FileNotFoundError:
-        pass
-    return mapping
-
-
-class _TrialMapWriter:
-    """Appends lines to a sweep dir's trial map, the file opened once per sweep (twice a batch an
-    open/close would cost more than the write).  Each write goes straight to the OS (flushed): a
-    killed sweep loses nothing it had written."""
-
-    def __init__(self, sweep_dir: str) -> None:
-        self.path = os.path.join(sweep_dir, TRIALS_FILE)
-        self._file: Any = None
-
-    def append(self, entries: Sequence[dict[str, Any]]) -> None:
-        if self._file is None:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
-            # A sweep stopped by an error never reaches close(): closed when the writer goes.
-            weakref.finalize(self, self._file.close)
-        # The leading newline ends a line a kill may have cut short (blank lines are skipped).
-        self._file.write("\n" + "".join(json.dumps(entry, default=str) + "\n" for entry in entries))
-        self._file.flush()
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+def absolute_storage_url(url: str) -> str:
+    """``url`` with a relative file path made absolute (``journal:///f``, ``sqlite:///f``), so the
+    study can be opened again from any directory; other URLs unchanged."""
+    for prefix in (JOURNAL_PREFIX, "sqlite:///"):
+        if url.startswith(prefix):
+            path = url[len(prefix) :]
+            if path and not path.startswith("/") and not path.startswith(":memory:"):
+                return prefix + os.path.abspath(path)
+    return url
 
 
 class TooManyFailedTrialsError(CompactHydraException):
     """More trials of a batch failed than ``max_failure_rate`` allows (compact: the message names the
     rate and the first failure; each failure's traceback is already in its job's log)."""
-
-
-def read_trial_records(sweep_dir: str, study_name: str | None = None) -> dict[int, dict[str, Any]]:
-    """``job number -> result`` of the trials an Optuna sweep in ``sweep_dir`` ran (the last result of
-    a job wins: a re-run replaces the interrupted one).  A result holds ``study_name``, ``number``,
-    ``run_dir``, ``state``, ``params``, ``values``, ``value`` (single objective), ``fixed_params`` and
-    ``error``; ``study_name`` keeps only that study's trials."""
-    records: dict[int, dict[str, Any]] = {}
-    try:
-        with open(os.path.join(sweep_dir, TRIALS_FILE), encoding="utf-8") as file:
-            for line in file:
-                try:
-                    entry = json.loads(line)
-                    if entry.get("kind") == _RESULT and study_name in (None, entry["study_name"]):
-                        records[int(entry["job"])] = entry
-                except (ValueError, KeyError, TypeError, AttributeError):
-                    continue
-    except FileNotFoundError:
-        pass
-    return records
 
 
 def objective_values(return_value: Any, n_objectives: int, key: str | Sequence[str] | None) -> list[float]:
@@ -214,19 +168,28 @@ class OptunaSweeper:
         self.objective_key = objective_key
         self.fail_fast = bool(fail_fast)
         self.resume = bool(resume)
-        self.summary = bool(summary)  # fail_fast/resume/summary: runlab's loop keys, read by the runtime
+        # fail_fast/summary: runlab's loop keys, read by the runtime.  resume: read by the runtime
+        # (re-run completed jobs) and here (start a new study); the registry passes it because this
+        # constructor names it.
+        self.summary = bool(summary)
         self.study: Any = None
         self.space = SearchSpace({}, {})
         self.sweep_dir = ""
         self._config: Any = None
         self._extender: Callable[[Any, Any], Any] | None = None
         self._replay: list[tuple[Any, tuple[str, ...]]] = []
+        self._recorded: set[int] = set()  # replayed jobs whose result line is in the trial map
+        self._next_replay = 0
         self._to_go = 0
         self._next_job = 0
         self._asked: list[_AskedTrial] = []
-        self._trial_map = _TrialMapWriter("")
+        self._trial_map = TrialMapWriter("")
         self._total = 0
         self._finished = False
+        # Per-trial constants, computed once in ``begin`` (not once per trial).
+        self._distributions: dict[str, Any] = {}
+        self._fixed_overrides: tuple[str, ...] = ()
+        self._study_json = '""'
 
     # -- setup ---------------------------------------------------------------------------------
 
@@ -271,41 +234,89 @@ class OptunaSweeper:
             return JournalStorage(JournalFileBackend(path)), self.storage
         return self.storage, self.storage
 
+    def _resume_wanted(self) -> bool:
+        """``hydra.sweeper.resume`` (this constructor's ``resume``) and ``RUNLAB_SWEEP_RESUME=0``: the
+        same switches that make the runtime re-run completed jobs."""
+        return self.resume and os.environ.get(_RESUME_ENV, "1") != "0"
+
+    def _set_aside_previous_study(self) -> None:
+        """``resume=false``: keep what a previous run of this sweep dir left, under another name.
+
+        The sweep dir's own journal (``storage`` unset), its trial map and its study record become
+        ``<name>.N`` (the first N free for all three), so the new study starts empty and under the
+        usual names -- which is what ``runlab report`` and the dashboard show -- while the old one can
+        still be opened.  A ``storage`` of the user's is never moved: a new study goes into it next
+        to the old one (see ``begin``).
+        """
+        from runlab.tracking.optuna_study import STUDY_RECORD
+
+        names = [os.path.join(self.sweep_dir, TRIALS_FILE), os.path.join(self.sweep_dir, STUDY_RECORD)]
+        if self.storage is None:
+            names.insert(0, os.path.join(self.sweep_dir, STORAGE_FILE))
+        present = [name for name in names if os.path.exists(name)]
+        if not present:
+            return
+        number = 1
+        while any(os.path.exists(f"{name}.{number}") for name in names):
+            number += 1
+        for name in present:
+            os.replace(name, f"{name}.{number}")
+        log.info(
+            f"hydra.sweeper.resume=false: a new study; the previous one is kept as {present[0]}.{number}"
+        )
+
     def begin(self, context: SweepContext) -> None:
         import optuna
         from omegaconf import OmegaConf
+
+        from runlab.tracking.optuna_study import record_sweep_study
 
         self._config = context.config
         # The loop's own sweep dir (right under ``runlab resume`` too); older loops: the config's.
         given = getattr(context, "sweep_dir", "") or OmegaConf.select(context.config, "hydra.sweep.dir")
         self.sweep_dir = os.path.abspath(str(given))
+        resume = self._resume_wanted()
         self._trial_map.close()
-        self._trial_map = _TrialMapWriter(self.sweep_dir)
+        if not resume:
+            self._set_aside_previous_study()
+        self._trial_map = TrialMapWriter(self.sweep_dir)
         self.space = self._search_space(context.overrides)
+        self._distributions = dict(self.space.distributions)
+        self._fixed_overrides = tuple(f"{name}={value}" for name, value in self.space.fixed.items())
         if self.custom_search_space is not None:
             self._extender = _locate_function(self.custom_search_space)
         sampler = self._build_sampler()
         storage, storage_name = self._open_storage()
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         study_name = self.study_name
-        if study_name is None and self.storage is None:
+        if study_name is None and self.storage is None and resume:
             # An unnamed study gets a random name: find the one this sweep dir already holds.
             existing = optuna.study.get_all_study_names(storage)
             study_name = existing[0] if len(existing) == 1 else None
-        self.study = optuna.create_study(
-            study_name=study_name,
-            storage=storage,
-            sampler=sampler,
-            directions=self.directions,  # type: ignore[arg-type]  # validated strings
-            load_if_exists=True,
-        )
-        log.info(f"Study name: {self.study.study_name}")
-        log.info(f"Storage: {storage_name}")
-        log.info(f"Sampler: {type(self.study.sampler).__name__}")
-        log.info(f"Directions: {self.directions}")
-        self._replay = self._trials_to_replay() if self.resume else []
+        try:
+            self.study = optuna.create_study(
+                study_name=study_name,
+                storage=storage,
+                sampler=sampler,
+                directions=self.directions,  # type: ignore[arg-type]  # validated strings
+                load_if_exists=resume,
+            )
+        except optuna.exceptions.DuplicatedStudyError:
+            raise CompactHydraException(
+                f"hydra.sweeper.resume=false starts a new study, but the storage {self.storage} already "
+                f"holds a study named '{study_name}': set another hydra.sweeper.study_name, or resume it"
+            ) from None
+        record_sweep_study(self.sweep_dir, self.study.study_name, absolute_storage_url(storage_name))
+        self._study_json = json.dumps(self.study.study_name)
+        if log.isEnabledFor(logging.INFO):
+            log.info(f"Study name: {self.study.study_name}")
+            log.info(f"Storage: {storage_name}")
+            log.info(f"Sampler: {type(self.study.sampler).__name__}")
+            log.info(f"Directions: {self.directions}")
+        self._replay = self._trials_to_replay() if resume else []
+        self._next_replay = 0
         self._next_job = len(self._replay)
-        self._to_go = max(self.n_trials - len(self._replay), 0) if self.resume else self.n_trials
+        self._to_go = max(self.n_trials - len(self._replay), 0)
         self._total = len(self._replay) + self._to_go
         self._finished = False
         if self._replay:
@@ -323,7 +334,8 @@ class OptunaSweeper:
         import optuna
 
         stale = (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)
-        mapping = _read_trial_map(self.sweep_dir, self.study.study_name)
+        mapping = read_trial_map(self.sweep_dir, self.study.study_name)
+        self._recorded = set(read_trial_records(self.sweep_dir, self.study.study_name))
         by_number = {t.number: t for t in self.study.get_trials(deepcopy=False)}
         mine = {int(e["trial"]) for e in mapping.values()}
         # In the sweep dir's own storage every trial is this sweep's, even one a kill caught before
@@ -351,11 +363,7 @@ class OptunaSweeper:
 
     def ask(self) -> list[list[str]] | None:
         if self._replay:
-            # One batch: the loop skips the completed jobs and says so once, not once per batch.
-            batch, self._replay = self._replay, []
-            self._asked = [
-                _AskedTrial(num, None, overrides, replayed=t) for num, (t, overrides) in enumerate(batch)
-            ]
+            self._asked = self._next_replayed_batch()
             return [list(a.overrides) for a in self._asked]
         if self._to_go <= 0:
             if not self._finished:
@@ -366,35 +374,57 @@ class OptunaSweeper:
         size = min(self.n_jobs, self._to_go)
         self._to_go -= size
         self._asked = [self._ask_one() for _ in range(size)]
-        self._trial_map.append(
-            [
-                {
-                    "job": a.num,
-                    "study": self.study.study_name,
-                    "trial": a.trial.number,
-                    "overrides": list(a.overrides),
-                }
+        # Built by hand: the only part that needs encoding is the overrides (the study name's JSON
+        # is computed once); the result lines of the last batch go out with these, in one write.
+        self._trial_map.append_text(
+            "".join(
+                f'{{"job": {a.num}, "study": {self._study_json}, "trial": {a.trial.number}, '
+                f'"overrides": {json.dumps(a.overrides)}}}\n'
                 for a in self._asked
-            ],
+            )
         )
         return [list(a.overrides) for a in self._asked]
 
+    def _next_replayed_batch(self) -> list[_AskedTrial]:
+        """The next batch of a resumed sweep's replay: at most ``n_jobs`` trials that will run again
+        (not complete), like any batch; complete ones ride along, since the loop finds their
+        completion records and skips them (so a replay of finished trials is one batch, and the
+        loop says so once)."""
+        import optuna
+
+        start = self._next_replay
+        taken = 0
+        to_run = 0
+        for trial, _ in self._replay:
+            if trial.state != optuna.trial.TrialState.COMPLETE:
+                if to_run == self.n_jobs:
+                    break
+                to_run += 1
+            taken += 1
+        batch, self._replay = self._replay[:taken], self._replay[taken:]
+        self._next_replay = start + taken
+        return [
+            _AskedTrial(start + i, None, overrides, replayed=trial) for i, (trial, overrides) in enumerate(batch)
+        ]
+
     def _ask_one(self) -> _AskedTrial:
-        trial = self.study.ask(fixed_distributions=dict(self.space.distributions))
+        trial = self.study.ask()
+        # What ``study.ask(fixed_distributions=...)`` does, keeping the sampled values: reading
+        # ``trial.params`` afterwards would deep-copy them.
+        suggest = trial._suggest
+        params = {name: suggest(name, distribution) for name, distribution in self._distributions.items()}
         for name, value in self.space.fixed.items():
             trial.set_user_attr(name, value)
         if self._extender is not None:
             self._extender(self._config, trial)
-        params = trial.params  # a copy per access: taken once
-        overlap = set(self.space.fixed) & set(params)
-        if overlap:
-            raise HydraException(
-                "Overlapping fixed parameters and search space parameters found!"
-                f"Overlapping parameters: {sorted(overlap)}"
-            )
-        overrides = tuple(f"{name}={value}" for name, value in params.items()) + tuple(
-            f"{name}={value}" for name, value in self.space.fixed.items()
-        )
+            params = trial.params  # the extender may have suggested more
+            overlap = set(self.space.fixed) & set(params)
+            if overlap:
+                raise HydraException(
+                    "Overlapping fixed parameters and search space parameters found!"
+                    f"Overlapping parameters: {sorted(overlap)}"
+                )
+        overrides = tuple([f"{name}={value}" for name, value in params.items()]) + self._fixed_overrides
         self._next_job += 1
         return _AskedTrial(self._next_job - 1, trial, overrides)
 
@@ -404,6 +434,7 @@ class OptunaSweeper:
         failures: list[str] = []
         records: list[dict[str, Any]] = []
         by_num = {result.num: result for result in results}
+        complete = optuna.trial.TrialState.COMPLETE
         for asked in self._asked:
             result = by_num.get(asked.num)
             if result is None:  # the loop stopped before running it (fail_fast)
@@ -414,7 +445,7 @@ class OptunaSweeper:
                 records.extend(self._tell_replayed(asked, result))
                 continue
             values: list[float] | None = None
-            state = optuna.trial.TrialState.COMPLETE
+            state = complete
             error: str | None = None
             if not result.ok:
                 error = result.error or "the job failed"
@@ -429,9 +460,12 @@ class OptunaSweeper:
                 failures.append(error)
             frozen = self._tell_study(asked.trial, values, state)
             records.append(_result_entry(result, self.study.study_name, frozen, error))
+        stopped = len(by_num) < len(self._asked)
         self._asked = []
         if records:
-            self._trial_map.append(records)
+            # A batch without trouble is followed by the next ask, whose lines flush these (one
+            # write a batch); after a failure the loop may stop here (fail_fast): flushed now.
+            self._trial_map.append(records, flush=bool(failures) or stopped)
         if results and len(failures) / len(results) > self.max_failure_rate:
             message = (
                 f"Failed {len(failures)} times out of {len(results)} "
@@ -453,11 +487,16 @@ class OptunaSweeper:
     def _tell_replayed(self, asked: _AskedTrial, result: JobResult) -> list[dict[str, Any]]:
         """A replayed job ran again (it had failed or been killed): its result becomes a new trial.
 
-        Returns the trial-map lines to append (the job's new trial, then its result)."""
+        Returns the trial-map lines to append (the job's new trial, then its result; for a complete
+        trial whose result line a kill lost, that line)."""
         import optuna
 
         previous = asked.replayed
-        if previous.state == optuna.trial.TrialState.COMPLETE or not result.ok:
+        if previous.state == optuna.trial.TrialState.COMPLETE:
+            if result.num in self._recorded:
+                return []
+            return [_result_entry(result, self.study.study_name, previous, None)]
+        if not result.ok:
             return []
         try:
             values = objective_values(result.return_value, len(self.directions), self.objective_key)
@@ -524,7 +563,7 @@ def _result_entry(result: JobResult, study_name: str, trial: Any, error: str | N
     """A trial-map line with what ``runlab`` shows about this job as a trial."""
     values = list(trial.values) if trial.values else None
     return {
-        "kind": _RESULT,
+        "kind": RESULT_KIND,
         "job": result.num,
         "study": study_name,
         "study_name": study_name,

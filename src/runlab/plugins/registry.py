@@ -164,7 +164,24 @@ def create_launcher(node: Any) -> Any:
 
 
 RUNTIME_SWEEPER_KEYS = frozenset({"fail_fast", "resume", "summary"})
-"""runlab's own keys under ``hydra.sweeper``: the sweep loop reads them, no sweeper class takes them."""
+"""runlab's own keys under ``hydra.sweeper``: the sweep loop reads them.  A sweeper gets one only when
+its constructor names it as a parameter (e.g. the Optuna sweeper's ``resume``, which decides whether
+it continues the sweep dir's study); any other sweeper -- a third-party class written for Hydra -- is
+built without them, as before."""
+
+
+def _accepted_runtime_keys(cls: type) -> frozenset[str]:
+    """The runtime keys ``cls``'s constructor names explicitly (not through ``**kwargs``)."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(cls).parameters
+    except (TypeError, ValueError):  # no introspectable signature: pass none
+        return frozenset()
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return frozenset(
+        name for name, parameter in parameters.items() if name in RUNTIME_SWEEPER_KEYS and parameter.kind in named
+    )
 
 
 def create_sweeper(node: Any) -> Any:
@@ -172,6 +189,7 @@ def create_sweeper(node: Any) -> Any:
     if node is None:
         raise RuntimeError("Hydra sweeper is not configured")
     target, options = _options(node)
-    options = {key: value for key, value in options.items() if key not in RUNTIME_SWEEPER_KEYS}
     cls = load_plugin_class("sweeper", target)
+    dropped = RUNTIME_SWEEPER_KEYS - _accepted_runtime_keys(cls)
+    options = {key: value for key, value in options.items() if key not in dropped}
     return _instantiate(cls, "sweeper", target, options)

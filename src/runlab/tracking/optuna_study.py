@@ -8,12 +8,16 @@ figures, and the dashboard turns them into plotly.js specs.  A contour plot has 
 :func:`plotly_figures` returns Optuna's own plotly figures (history, importances, contour, slice)
 for interactive HTML when plotly is there.
 
-A study is found through ``<sweep_dir>/optuna.journal`` (the sweeper's default storage); optuna is
-imported only when a study is opened.
+A study is found through the record the sweeper leaves in ``<sweep_dir>/.runlab/optuna_study.json``
+(the study's name and its storage as an absolute URL: the sweep dir's journal, or a ``storage`` the
+user chose -- a database or a journal elsewhere), or, for sweeps older than that record,
+``<sweep_dir>/optuna.journal`` (the sweeper's default storage); optuna is imported only when a study
+is opened.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from typing import Any
@@ -21,38 +25,107 @@ from typing import Any
 from runlab.tracking.plots import Figure, Series
 
 __all__ = [
+    "STUDY_RECORD",
     "find_study_dirs",
     "history_figure",
     "importance_figure",
     "open_sweep_study",
     "parallel_figure",
     "plotly_figures",
+    "read_study_record",
+    "record_sweep_study",
     "slice_figures",
+    "storage_file",
     "study_figures",
 ]
 
 _JOURNAL = "optuna.journal"
+_JOURNAL_PREFIX = "journal:///"
+STUDY_RECORD = os.path.join(".runlab", "optuna_study.json")
+"""Where an Optuna sweep records which study it ran and where that study is stored."""
+
+
+def record_sweep_study(sweep_dir: str, study_name: str, storage_url: str) -> None:
+    """Write the sweep's study record (once a sweep, by the sweeper; replaced atomically)."""
+    path = os.path.join(sweep_dir, STUDY_RECORD)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    partial = f"{path}.{os.getpid()}.tmp"
+    with open(partial, "w", encoding="utf-8") as file:
+        json.dump({"study_name": study_name, "storage": storage_url}, file)
+    os.replace(partial, path)
+
+
+def read_study_record(sweep_dir: str) -> dict[str, str] | None:
+    """``{"study_name", "storage"}`` the sweeper recorded in ``sweep_dir``; None without (or with an
+    unreadable) record."""
+    try:
+        with open(os.path.join(sweep_dir, STUDY_RECORD), encoding="utf-8") as file:
+            record = json.load(file)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("storage"), str):
+        return None
+    name = record.get("study_name")
+    return {"study_name": str(name) if name is not None else "", "storage": record["storage"]}
+
+
+def storage_file(sweep_dir: str) -> str | None:
+    """The local file holding ``sweep_dir``'s study (a journal or an SQLite database), whose changes
+    tell a cache that the study changed; None when it lives in a database server or nowhere."""
+    record = read_study_record(sweep_dir)
+    if record is None:
+        journal = os.path.join(sweep_dir, _JOURNAL)
+        return journal if os.path.isfile(journal) else None
+    url = record["storage"]
+    for prefix in (_JOURNAL_PREFIX, "sqlite:///"):
+        if url.startswith(prefix):
+            path = url[len(prefix) :].split("?", 1)[0]
+            return path if os.path.isfile(path) else None
+    return None
 
 
 def find_study_dirs(run_dirs: Iterable[str], sweep_dirs: Iterable[str | None] = ()) -> list[str]:
-    """The sweep dirs that hold an Optuna study kept by the sweeper: the runs' recorded sweep dirs,
-    and the parents of their run dirs (a nested ``hydra.sweep.subdir`` is found through the former)."""
+    """The sweep dirs that hold (or recorded) an Optuna study kept by the sweeper: the runs' recorded
+    sweep dirs, and the parents of their run dirs (a nested ``hydra.sweep.subdir`` is found through
+    the former)."""
     found: list[str] = []
     candidates = [*(d for d in sweep_dirs if d), *(os.path.dirname(os.path.abspath(r)) for r in run_dirs)]
     for candidate in candidates:
         where = os.path.abspath(candidate)
-        if where not in found and os.path.exists(os.path.join(where, _JOURNAL)):
+        if where not in found and (
+            os.path.exists(os.path.join(where, STUDY_RECORD)) or os.path.exists(os.path.join(where, _JOURNAL))
+        ):
             found.append(where)
     return found
 
 
-def open_sweep_study(sweep_dir: str, study_name: str | None = None) -> Any:
-    """The study an ``hydra/sweeper=optuna`` sweep kept in ``sweep_dir`` (its only one, unless named)."""
-    import optuna
-    from optuna.storages import JournalStorage
-    from optuna.storages.journal import JournalFileBackend
+def _open_storage(url: str) -> Any:
+    if url.startswith(_JOURNAL_PREFIX):
+        from optuna.storages import JournalStorage
+        from optuna.storages.journal import JournalFileBackend
 
-    storage = JournalStorage(JournalFileBackend(os.path.join(sweep_dir, _JOURNAL)))
+        path = url[len(_JOURNAL_PREFIX) :]
+        if not os.path.isfile(path):  # the backend would create an empty one
+            raise ValueError(f"the study's journal {path} does not exist")
+        return JournalStorage(JournalFileBackend(path))
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///") :].split("?", 1)[0]
+        if not path.startswith(":memory:") and not os.path.isfile(path):  # SQLAlchemy would create it
+            raise ValueError(f"the study's database {path} does not exist")
+    return url
+
+
+def open_sweep_study(sweep_dir: str, study_name: str | None = None) -> Any:
+    """The study an ``hydra/sweeper=optuna`` sweep ran in ``sweep_dir``: the one its record names
+    (in whichever storage), else the sweep dir journal's only one -- unless ``study_name`` is given."""
+    import optuna
+
+    record = read_study_record(sweep_dir)
+    if record is not None:
+        storage = _open_storage(record["storage"])
+        study_name = study_name or record["study_name"] or None
+    else:
+        storage = _open_storage(_JOURNAL_PREFIX + os.path.join(os.path.abspath(sweep_dir), _JOURNAL))
     if study_name is None:
         names = optuna.study.get_all_study_names(storage)
         if len(names) != 1:
