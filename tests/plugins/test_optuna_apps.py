@@ -212,3 +212,44 @@ def test_nsga2_from_the_config_groups_writes_the_pareto_front(tmp_path: Path) ->
     values = [tuple(s["values"]) for s in results.solutions]
     for a in values:  # no solution dominates another
         assert not any(b[0] < a[0] and b[1] < a[1] for b in values)
+
+
+def _journal_study(path: Path) -> object:
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    storage = JournalStorage(JournalFileBackend(str(path)))
+    (name,) = optuna.study.get_all_study_names(storage)
+    return optuna.load_study(study_name=name, storage=storage)
+
+
+def test_resume_false_runs_a_new_study_and_keeps_the_old_journal(tmp_path: Path) -> None:
+    args = ("hydra/sweeper=optuna", "hydra/sweeper/sampler=random", "hydra.sweeper.n_jobs=2",
+            "hydra.sweeper.n_trials=3", "hydra.sweep.dir=sw", "+x=interval(0,4)")
+    sweep = tmp_path / "sw"
+    first = _run(tmp_path, *args)
+    assert first.returncode == 0, first.stderr
+    first_name = re.search(r"Study name: (\S+)", first.stdout).group(1)  # type: ignore[union-attr]
+    first_pids = {num: (sweep / str(num) / "pid").read_text() for num in range(3)}
+
+    again = _run(tmp_path, *args, "+hydra.sweeper.resume=false")
+    assert again.returncode == 0, again.stderr
+    out = again.stdout
+    name = re.search(r"Study name: (\S+)", out).group(1)  # type: ignore[union-attr]
+    assert name != first_name and "Resuming" not in out
+    assert f"the previous one is kept as {sweep / 'optuna.journal'}.1" in out
+    # every job ran again, as trials of the new study
+    assert all((sweep / str(num) / "pid").read_text() != first_pids[num] for num in range(3))
+    new = _journal_study(sweep / "optuna.journal")
+    old = _journal_study(sweep / "optuna.journal.1")
+    assert new.study_name == name and [t.state.name for t in new.trials] == ["COMPLETE"] * 3  # type: ignore[attr-defined]
+    assert old.study_name == first_name and len(old.trials) == 3  # type: ignore[attr-defined]
+    records = _trials(sweep)
+    assert sorted(records) == [0, 1, 2] and {r["study_name"] for r in records.values()} == {name}
+    second_pids = {num: (sweep / str(num) / "pid").read_text() for num in range(3)}
+
+    resumed = _run(tmp_path, *args)  # the default (resume) continues the new study: nothing to run
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"Study name: {name}" in resumed.stdout and "Resuming study" in resumed.stdout
+    assert all((sweep / str(num) / "pid").read_text() == second_pids[num] for num in range(3))  # none ran
+    assert len(_journal_study(sweep / "optuna.journal").trials) == 3  # type: ignore[attr-defined]

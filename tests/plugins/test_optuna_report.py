@@ -242,3 +242,78 @@ def test_the_study_figures_are_drawn_in_a_browser(study: Study) -> None:
                 browser.close()
     finally:
         served.stop()
+
+
+STORAGES = {
+    # a database and a journal outside the sweep dir, both given relative to the app's directory
+    "sqlite": ("sqlite:///studies/quad.db", "studies/quad.db"),
+    "journal": ("journal:///studies/quad.journal", "studies/quad.journal"),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(STORAGES))
+def elsewhere(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Study:
+    """The same sweep with its study kept in a ``storage`` outside the sweep dir."""
+    url, path = STORAGES[request.param]
+    root = tmp_path_factory.mktemp(f"optuna_elsewhere_{request.param}")
+    (root / "app.py").write_text(APP)
+    (root / "config.yaml").write_text(CONFIG)
+    (root / "studies").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_"))}
+    env["RUNLAB_INDEX"] = str(root / "index.db")
+    proc = subprocess.run(
+        [sys.executable, "app.py", "-m", "hydra.sweep.dir=sw", "+hydra.sweeper.summary=false",
+         f"hydra.sweeper.storage={url}"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (root / path).is_file() and not (root / "sw" / "optuna.journal").exists()
+    return Study(root)
+
+
+def test_runlab_report_finds_a_study_kept_in_another_storage(
+    elsewhere: Study, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from runlab.cli import main
+
+    monkeypatch.chdir(tmp_path)  # not where the sweep ran: the recorded storage URL is absolute
+    out = tmp_path / "report.html"
+    assert main(["report", str(elsewhere.sweep), "-o", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {out}"
+    part = _study_part(out.read_text())
+    assert "Optuna study: quad" in part
+    figures = _plotly_figures(part)
+    assert list(figures) == STUDY_TITLES
+    _check_figure_data(figures, _best_value(elsewhere))
+
+
+def test_the_dashboard_shows_a_study_kept_in_another_storage(
+    elsewhere: Study, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from starlette.testclient import TestClient
+
+    from runlab.web.app import create_app
+
+    monkeypatch.chdir(tmp_path)
+    client = TestClient(create_app(elsewhere.index))
+    (sweep_id,) = set(re.findall(r'href="/sweeps/([^"?/]+)"', client.get("/").text))
+    page = client.get(f"/sweeps/{sweep_id}")
+    assert page.status_code == 200 and f'data-study-url="/api/sweeps/{sweep_id}/study"' in page.text
+    answer = client.get(f"/api/sweeps/{sweep_id}/study")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["study"] == "quad"
+    figures = {f["layout"]["title"]["text"]: f for f in body["figures"]}
+    assert list(figures) == STUDY_TITLES
+    _check_figure_data(figures, _best_value(elsewhere))
+
+
+def test_a_recorded_study_whose_storage_is_gone_is_reported_not_fatal(tmp_path: Path) -> None:
+    from runlab.tracking.optuna_study import open_sweep_study, record_sweep_study
+    from runlab.web.study import study_dir
+
+    record_sweep_study(str(tmp_path), "quad", f"sqlite:///{tmp_path / 'gone.db'}")
+    assert study_dir(str(tmp_path)) == str(tmp_path)  # the page offers the section
+    with pytest.raises(ValueError, match="gone.db does not exist"):
+        open_sweep_study(str(tmp_path))
+    assert not (tmp_path / "gone.db").exists()  # opening it did not create an empty database

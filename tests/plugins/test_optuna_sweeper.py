@@ -441,3 +441,13 @@ def test_the_sweep_records_its_study_and_storage(tmp_path: Path, monkeypatch: py
     monkeypatch.chdir(tmp_path / "db")  # the recorded URL is absolute
     study = open_sweep_study(str(tmp_path / "sweep"))
     assert study.study_name == "elsewhere" and len(study.trials) == 2
+
+
+def test_optimization_results_yaml_is_what_omegaconf_would_write() -> None:
+    from runlab.plugins.optuna import _results_yaml
+
+    single = {"name": "optuna", "best_params": {"x": 1.5, "n": 3, "opt": "yes", "s": "1e3", "z": None, "b": True},
+              "best_value": 0.25}
+    pareto = {"name": "optuna", "solutions": [{"params": {"x": 1.0}, "values": [1.0, float("inf")]}]}
+    for results in (single, pareto):
+        assert _results_yaml(results) == OmegaConf.to_yaml(OmegaConf.create(results))

@@ -522,7 +522,6 @@ class OptunaSweeper:
     def finish(self) -> dict[str, Any]:
         """Log the best trial(s) and write ``optimization_results.yaml``; returns what was written."""
         import optuna
-        from omegaconf import OmegaConf
 
         completed = self.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
         if not completed:
@@ -546,8 +545,26 @@ class OptunaSweeper:
             log.info(f"Number of Pareto solutions: {len(best_trials)}")
             for trial in best_trials:
                 log.info(f"    Values: {trial.values}, Params: {trial.params}")
-        OmegaConf.save(OmegaConf.create(results), os.path.join(self.sweep_dir, "optimization_results.yaml"))
+        with open(os.path.join(self.sweep_dir, "optimization_results.yaml"), "w", encoding="utf-8") as file:
+            file.write(_results_yaml(results))
         return results
+
+
+def _results_yaml(results: Mapping[str, Any]) -> str:
+    """``OmegaConf.to_yaml(OmegaConf.create(results))`` for plain values, without building a config
+    (which costs more than the rest of the sweep's wrap-up): OmegaConf's own YAML dumper."""
+    import yaml
+
+    try:
+        from omegaconf._utils import get_omega_conf_dumper
+    except ImportError:  # pragma: no cover - an OmegaConf without it: the public way
+        from omegaconf import OmegaConf
+
+        return OmegaConf.to_yaml(OmegaConf.create(dict(results)))
+    text: str = yaml.dump(
+        dict(results), default_flow_style=False, allow_unicode=True, sort_keys=False, Dumper=get_omega_conf_dumper()
+    )
+    return text
 
 
 def _locate_function(target: str | Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
