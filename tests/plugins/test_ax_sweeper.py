@@ -308,3 +308,47 @@ def test_an_ax_app_killed_mid_sweep_resumes_and_records_every_trial(tmp_path: Pa
     expected = {"+x": float(best["params"]["x"]), "+y": int(best["params"]["y"]), "+sleep": 0.6}
     assert dict(results.ax) == expected
     assert f"Best parameters: {dict(results.ax)}" in out
+
+
+@pytest.mark.usefixtures("ax")
+def test_a_resumed_replay_launches_at_most_max_batch_size_jobs_per_batch(tmp_path: Path) -> None:
+    calls: list[float] = []
+
+    def flaky(cfg: DictConfig) -> float:
+        calls.append(cfg.x)
+        if len(calls) == 2:
+            raise RuntimeError("flaky")
+        return quadratic(cfg)
+
+    def new_sweeper(max_trials: int, max_batch_size: int | None) -> AxSweeper:
+        return AxSweeper(max_batch_size=max_batch_size, ax_config={
+            "max_trials": max_trials,
+            "client": {"random_seed": 0},
+            "params": {"x": {"type": "range", "bounds": [-2.0, 2.0]}},
+            "experiment": {"choose_generation_strategy_kwargs": {"force_random_search": True}},
+        })
+
+    first = new_sweeper(3, None)
+    run_sweep(tmp_path, first, flaky)  # type: ignore[arg-type]
+    first._trials_left = 1  # job 3 asked, then a kill: its trial running, its job never run
+    assert first.ask() is not None
+
+    second = new_sweeper(5, 1)
+    batches: list[list[int]] = []
+    ask = second.ask
+
+    def recording_ask() -> list[list[str]] | None:
+        batch = ask()
+        if batch is not None:
+            start = sum(len(b) for b in batches)
+            batches.append(list(range(start, start + len(batch))))
+        return batch
+
+    second.ask = recording_ask  # type: ignore[method-assign]
+    outcome, ran = run_sweep(tmp_path, second, flaky)  # type: ignore[arg-type]
+    assert ran == [1, 3, 4] and all(r.ok for r in outcome.results)
+    # one job to run a batch (the failed 1, the interrupted 3): the completed 0 and 2 ride along, the
+    # loop skips them; then one new trial
+    assert batches == [[0, 1, 2], [3], [4]]
+    launched = [[num for num in batch if num in ran] for batch in batches]
+    assert launched == [[1], [3], [4]]
