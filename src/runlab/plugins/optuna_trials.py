@@ -23,6 +23,8 @@ __all__ = ["RESULT_KIND", "TRIALS_FILE", "TrialMapWriter", "read_trial_map", "re
 
 TRIALS_FILE = os.path.join(".runlab", "optuna_trials.jsonl")
 RESULT_KIND = "result"
+_ENCODER = json.JSONEncoder(default=str)
+"""One encoder for every line: ``json.dumps(..., default=str)`` would build one per call."""
 
 
 def _lines(sweep_dir: str) -> list[dict[str, Any]]:
@@ -87,7 +89,7 @@ class TrialMapWriter:
         self._file: Any = None
 
     def append(self, entries: Sequence[dict[str, Any]], *, flush: bool = True) -> None:
-        self.append_text("".join(json.dumps(entry, default=str) + "\n" for entry in entries), flush=flush)
+        self.append_text("".join(_ENCODER.encode(entry) + "\n" for entry in entries), flush=flush)
 
     def append_text(self, lines: str, *, flush: bool = True) -> None:
         """Append already-encoded lines (each ending with a newline)."""
