@@ -334,8 +334,8 @@ class OptunaSweeper:
         import optuna
 
         stale = (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)
-        mapping = read_trial_map(self.sweep_dir, self.study.study_name)
-        self._recorded = set(read_trial_records(self.sweep_dir, self.study.study_name))
+        mapping, records = read_trial_map(self.sweep_dir, self.study.study_name)
+        self._recorded = set(records)
         by_number = {t.number: t for t in self.study.get_trials(deepcopy=False)}
         mine = {int(e["trial"]) for e in mapping.values()}
         # In the sweep dir's own storage every trial is this sweep's, even one a kill caught before

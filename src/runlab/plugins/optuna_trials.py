@@ -46,17 +46,24 @@ def _lines(sweep_dir: str) -> list[dict[str, Any]]:
     return entries
 
 
-def read_trial_map(sweep_dir: str, study_name: str) -> dict[int, dict[str, Any]]:
+def read_trial_map(
+    sweep_dir: str, study_name: str
+) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
     """``job number -> {trial, overrides}`` of the jobs this sweep dir has asked ``study_name`` for
-    (the last line of a job wins: a retried trial replaces the one that failed)."""
+    (the last line of a job wins: a retried trial replaces the one that failed), and ``job number ->
+    result`` of that study's results (:func:`read_trial_records`) -- one read of the file for both."""
     mapping: dict[int, dict[str, Any]] = {}
+    records: dict[int, dict[str, Any]] = {}
     for entry in _lines(sweep_dir):
         try:
-            if entry["study"] == study_name and entry.get("kind") != RESULT_KIND:
+            if entry.get("kind") == RESULT_KIND:
+                if entry["study_name"] == study_name:
+                    records[int(entry["job"])] = entry
+            elif entry["study"] == study_name:
                 mapping[int(entry["job"])] = entry
         except (ValueError, KeyError, TypeError):
             continue
-    return mapping
+    return mapping, records
 
 
 def read_trial_records(sweep_dir: str, study_name: str | None = None) -> dict[int, dict[str, Any]]:
