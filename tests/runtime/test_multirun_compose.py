@@ -104,3 +104,45 @@ def test_template_is_not_affected_by_changes_to_returned_configs(conf_dir: Path)
     first.hydra.job.num = 99
     second = composer(["lr=2"])
     assert OmegaConf.is_missing(second.hydra.job, "num") and second.lr == 2
+
+
+@pytest.mark.parametrize("sweep", [s for s, _ in SWEEPS], ids=[" ".join(s) for s, _ in SWEEPS])
+def test_scratch_copy_equals_the_job_config(conf_dir: Path, sweep: list[str]) -> None:
+    """Big batches are checked on one scratch copy per template: it must read as each job would."""
+    master = master_for(conf_dir, sweep)
+    composer = composer_for(master)
+    jobs = expand_sweep([str(o) for o in master.config.hydra.overrides.task])
+    checked = 0
+    for overrides in jobs + list(reversed(jobs)):  # reversed: later jobs overwrite earlier values
+        job = composer(overrides)
+        scratch = composer.scratch(overrides)
+        if scratch is None:
+            continue
+        checked += 1
+        assert scratch is not job
+        assert OmegaConf.to_yaml(scratch, resolve=False) == OmegaConf.to_yaml(job, resolve=False)
+        assert OmegaConf.to_yaml(scratch) == OmegaConf.to_yaml(job)
+    if composer.fast:
+        assert checked >= len(jobs)
+
+
+def test_scratch_refuses_what_it_cannot_check(
+    conf_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    master = master_for(conf_dir, ["lr=1,2"])
+    composer = composer_for(master)
+    assert composer.scratch(["lr=1"]) is None  # no template yet: the caller composes
+    composer(["lr=1"])
+    assert composer.scratch(["lr=2"]) is not None
+    assert composer.scratch(["lr=abc", "name=x"]) is None  # another shape
+
+    def refuse(config: object, overrides: object) -> None:
+        raise ValueError("refused")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("runlab.config._value_overrides.apply_value_overrides", refuse)
+        assert composer.scratch(["lr=3"]) is None  # the full composition reports the error
+    assert composer.scratch(["lr=4"]).lr == 4  # a fresh scratch copy, from the template
+    composer(["nested.depth=1", "nested=x"])
+    # keys that overlap cannot be re-applied in any order: never checked on a scratch copy
+    assert composer.scratch(["nested.depth=2", "nested=x"]) is None

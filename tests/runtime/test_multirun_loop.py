@@ -258,3 +258,50 @@ def test_resume_can_be_turned_off_to_run_every_job_again(tmp_path: Path) -> None
     )
     assert again.skipped == 0
     assert [runs(tmp_path, n) for n in range(2)] == [2, 2]
+
+
+def test_a_big_batch_checked_on_scratch_copies_is_composed_once_at_launch(
+    tmp_path: Path,
+) -> None:
+    """With ``scratch_job``, a big batch keeps no config per job: each job is composed when launched."""
+    from dataclasses import replace
+
+    setup = make_setup(tmp_path)
+    composed: list[tuple[str, ...]] = []
+    checked: list[tuple[str, ...]] = []
+    compose = setup.compose_job
+
+    def counting(overrides):  # type: ignore[no-untyped-def]
+        composed.append(tuple(overrides))
+        return compose(overrides)
+
+    def scratch(overrides):  # type: ignore[no-untyped-def]
+        checked.append(tuple(overrides))
+        return None if overrides == ["a=bad"] else compose(overrides)
+
+    seen: list[JobSpec] = []
+
+    def run(spec: JobSpec) -> JobResult:
+        seen.append(spec)
+        return fake_task_run(spec)
+
+    batch = [[f"a={n}"] for n in range(70)]
+    big = replace(setup, compose_job=counting, scratch_job=scratch)
+    outcome = drive_sweep(big, ScriptedSweeper([batch]), BasicLauncher(), run)
+    assert [r.return_value for r in outcome.results] == [f"ret{n}" for n in range(70)]
+    assert len(checked) == 70 and len(composed) == 70  # checked on scratch, composed at launch
+    assert [(s.num, s.config.a, s.config.hydra.job.num) for s in seen] == [
+        (n, n, n) for n in range(70)
+    ]
+    assert [s.output_dir for s in seen] == [str(tmp_path / str(n)) for n in range(70)]
+    # A job the scratch copy cannot check is composed at once: its error still rejects the batch
+    # before any job of it starts.
+    seen.clear()
+    with pytest.raises(ValueError, match="cannot compose a=bad"):
+        drive_sweep(
+            replace(big, sweep_dir=str(tmp_path / "second")),
+            ScriptedSweeper([[*batch, ["a=bad"]]]),
+            BasicLauncher(),
+            run,
+        )
+    assert seen == []

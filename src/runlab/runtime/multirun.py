@@ -54,6 +54,8 @@ class MultirunSetup:
     ``compose_job(overrides)`` returns a fresh job config (RUN-mode composition of the master's
     hydra overrides plus the job's overrides) -- it may raise to reject the batch.
     ``resume`` False runs every job even if the sweep dir records it as completed.
+    ``scratch_job(overrides)``, when given, may return the job's config built on a scratch copy
+    (valid until the next call) or None; big batches use it to check a job without keeping it.
     """
 
     master: DictConfig
@@ -64,6 +66,7 @@ class MultirunSetup:
     job_name: str
     plan_header: Mapping[str, Any] = field(default_factory=dict)
     resume: bool = True
+    scratch_job: Callable[[Sequence[str]], DictConfig | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -105,23 +108,8 @@ _DEFAULT_SUBDIR = "${hydra.job.num}"
 
 
 def _make_spec(setup: MultirunSetup, launcher: Launcher, num: int, overrides: list[str]) -> JobSpec:
-    from omegaconf import OmegaConf, open_dict, read_write
-
     config = setup.compose_job(overrides)
-    job_id = _job_id(launcher, num, setup.job_name)
-    with read_write(config), open_dict(config):
-        config.hydra.job.num = num
-        config.hydra.job.id = job_id
-    # Jobs share the master's resolver cache: ${now:...} gives the sweep's start time in every job.
-    OmegaConf.copy_cache(from_config=setup.master, to_config=config)
-    sweep_node = OmegaConf.to_container(config.hydra.sweep, resolve=False)
-    assert isinstance(sweep_node, dict)
-    subdir = sweep_node.get("subdir")
-    if subdir != _DEFAULT_SUBDIR:  # the default needs no interpolation parsing: it is the number
-        subdir = OmegaConf.select(config, "hydra.sweep.subdir", throw_on_missing=True)
-    else:
-        subdir = num
-    output_dir = os.path.abspath(os.path.join(setup.sweep_dir, str(subdir)))
+    job_id, output_dir = _number_job(setup, launcher, num, config)
     return JobSpec(
         num=num,
         id=job_id,
@@ -130,6 +118,28 @@ def _make_spec(setup: MultirunSetup, launcher: Launcher, num: int, overrides: li
         sweep_dir=setup.sweep_dir,
         output_dir=output_dir,
     )
+
+
+def _number_job(
+    setup: MultirunSetup, launcher: Launcher, num: int, config: DictConfig
+) -> tuple[str, str]:
+    """Give ``config`` its job number and id; returns the id and the job's output directory."""
+    from omegaconf import OmegaConf, open_dict, read_write
+
+    job_id = _job_id(launcher, num, setup.job_name)
+    job = config.hydra.job
+    with read_write(job), open_dict(job):  # flags on the node alone: no walk of the whole config
+        job.num = num
+        job.id = job_id
+    # Jobs share the master's resolver cache: ${now:...} gives the sweep's start time in every job.
+    OmegaConf.copy_cache(from_config=setup.master, to_config=config)
+    subdir_node = config.hydra.sweep._get_node("subdir")
+    if subdir_node is None or subdir_node._value() != _DEFAULT_SUBDIR:
+        # anything but the default needs the interpolation resolved; the default is the number
+        subdir = OmegaConf.select(config, "hydra.sweep.subdir", throw_on_missing=True)
+    else:
+        subdir = num
+    return job_id, os.path.abspath(os.path.join(setup.sweep_dir, str(subdir)))
 
 
 _KEEP_COMPOSED_JOBS = 64
@@ -179,6 +189,11 @@ class _BatchPlan:
         self.planned: list[PlannedJob] = []
         self._kept: dict[int, Any] = {}
 
+    def add_checked(self, num: int, overrides: Sequence[str], output_dir: str) -> None:
+        """A job checked without keeping its config: it is composed again when launched."""
+        self.planned.append(PlannedJob(num, tuple(overrides), output_dir))
+        self._kept[num] = None
+
     def add(self, spec: JobSpec) -> None:
         import pickle
 
@@ -204,10 +219,14 @@ class _BatchPlan:
         if self.mode == "pickled":
             import zlib
 
-            return LazyJobSpecs(
-                [self._kept[job.num] for job in jobs],
-                lambda data: pickle.loads(zlib.decompress(data)),
-            )
+            def build(job: PlannedJob) -> JobSpec:
+                data = self._kept[job.num]
+                if data is None:
+                    return _make_spec(setup, launcher, job.num, list(job.overrides))
+                spec: JobSpec = pickle.loads(zlib.decompress(data))
+                return spec
+
+            return LazyJobSpecs(jobs, build)
         return LazyJobSpecs(
             jobs, lambda job: _make_spec(setup, launcher, job.num, list(job.overrides))
         )
@@ -218,8 +237,14 @@ def _plan_batch(
 ) -> _BatchPlan:
     """Compose (and so validate) every job of a batch before any of them starts."""
     plan = _BatchPlan(len(batch))
+    check = setup.scratch_job if plan.mode == "pickled" else None
     for i, overrides in enumerate(batch):
-        plan.add(_make_spec(setup, launcher, first_num + i, list(overrides)))
+        num = first_num + i
+        scratch = check(overrides) if check is not None else None
+        if scratch is not None:
+            plan.add_checked(num, overrides, _number_job(setup, launcher, num, scratch)[1])
+        else:
+            plan.add(_make_spec(setup, launcher, num, list(overrides)))
     return plan
 
 

@@ -164,11 +164,13 @@ def run_app_sweep(app: Any) -> int:
     raw_task = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)
     assert isinstance(raw_task, list)
     task_overrides = tuple(str(o) for o in raw_task)
+    compose_job = _job_composer(master)
     setup = MultirunSetup(
         master=config,
         sweep_dir=sweep_dir,
         task_overrides=task_overrides,
-        compose_job=_job_composer(master),
+        compose_job=compose_job,
+        scratch_job=getattr(compose_job, "scratch", None),
         list_options=_group_lister(master),
         job_name=str(config.hydra.job.name),
         plan_header={

@@ -61,6 +61,8 @@ class JobComposer:
             tuple[str, ...], tuple[bytes, tuple[Override, ...], str]
         ] = {}
         self._group_cache: dict[str, bool] = {}
+        self._scratch: dict[tuple[str, ...], DictConfig] = {}
+        self._independent: dict[tuple[str, ...], bool] = {}
         self.fast = 0
         self.full = 0
 
@@ -90,6 +92,34 @@ class JobComposer:
             data = pickle.dumps(config, protocol=pickle.HIGHEST_PROTOCOL)
             key = f"{os.getpid()}-{next(_TEMPLATE_NUMBERS)}"
             self._templates[shape] = (data, tuple(parsed), key)
+        return config
+
+    def scratch(self, overrides: Sequence[str]) -> DictConfig | None:
+        """The job's config built in place on a per-shape scratch copy of its template, or None.
+
+        For checking the jobs of a big batch before any starts without keeping (or pickling) a config
+        per job: the result equals what ``self(overrides)`` returns except for origins, and is only
+        valid until the next call.  Every plain value override of the job is applied (not only the
+        ones that differ from the template), so what earlier jobs wrote is overwritten; that needs the
+        shape's keys to be independent of each other, else None (the caller composes the job).
+        """
+        parsed = self._parse_all(overrides)
+        if parsed is None:
+            return None
+        shape = self._shape(parsed)
+        entry = self._templates.get(shape)
+        if entry is None or not self._keys_independent(shape, parsed):
+            return None
+        template, template_overrides, _ = entry
+        if self._changed_overrides(parsed, template_overrides) is None:
+            return None
+        config = self._scratch.get(shape)
+        if config is None:
+            config = self._scratch[shape] = pickle.loads(template)
+        plain = [o for o in parsed if self._plain_value_change(o)]
+        if not self._apply(config, parsed, plain):
+            del self._scratch[shape]  # partly written: start again from the template next time
+            return None
         return config
 
     # -- parsing (each distinct override string is parsed once per sweep) ---------------------
@@ -137,6 +167,18 @@ class JobComposer:
             for o in parsed
         )
 
+    def _keys_independent(self, shape: tuple[str, ...], parsed: list[Override]) -> bool:
+        """No override of the shape touches the key of a plain one, its parent or a child."""
+        known = self._independent.get(shape)
+        if known is None:
+            keys = [o.key_or_group for o in parsed]
+            known = self._independent[shape] = all(
+                len([k for k in keys if k == key or k.startswith(key + ".") or key.startswith(k + ".")])
+                == 1
+                for key in (o.key_or_group for o in parsed if self._plain_value_change(o))
+            )
+        return known
+
     @staticmethod
     def _changed_overrides(
         parsed: list[Override], template: tuple[Override, ...]
@@ -153,18 +195,30 @@ class JobComposer:
         return changed
 
     # -- building -----------------------------------------------------------------------------
-    @staticmethod
+    @classmethod
     def _from_template(
-        template: bytes, parsed: list[Override], changed: list[Override]
+        cls, template: bytes, parsed: list[Override], changed: list[Override]
     ) -> DictConfig | None:
+        from runlab.runtime.recording import attach_origins, origins_of
+
+        config: DictConfig = pickle.loads(template)
+        if not cls._apply(config, parsed, changed):
+            return None
+        origins = origins_of(config)  # the template's, computed when it was pickled
+        if origins is not None:
+            changes = {o.key_or_group: f"override {o.input_line}" for o in changed}
+            attach_origins(config, origins.with_changes(changes))
+        return config
+
+    @staticmethod
+    def _apply(config: DictConfig, parsed: list[Override], changed: list[Override]) -> bool:
+        """Apply ``changed`` and set the ``hydra`` fields derived from the override list; False on error."""
         from omegaconf import open_dict, read_write
 
         from runlab.config._value_overrides import apply_value_overrides
         from runlab.config.compose import override_dirname
         from runlab.config.overrides import OverrideType
-        from runlab.runtime.recording import attach_origins, origins_of
 
-        config: DictConfig = pickle.loads(template)
         # ``+k=v`` added the key in the template already; on the copy it is a replacement.
         as_changes = [
             dataclasses.replace(o, type=OverrideType.FORCE_ADD) if o.type == OverrideType.ADD else o
@@ -173,20 +227,18 @@ class JobComposer:
         try:
             apply_value_overrides(config, as_changes)
         except Exception:  # noqa: BLE001 - the full composition gives the exact error (or succeeds)
-            return None
-        origins = origins_of(config)  # the template's, computed when it was pickled
-        if origins is not None:
-            changes = {o.key_or_group: f"override {o.input_line}" for o in changed}
-            attach_origins(config, origins.with_changes(changes))
+            return False
         task = [o for o in parsed if not o.is_hydra_override()]
-        hydra = config.hydra
-        with read_write(hydra), open_dict(hydra):
-            hydra.overrides.task = [o.input_line or "" for o in task]
-            settings = hydra.job.config.override_dirname
-            hydra.job.override_dirname = override_dirname(
+        # Flags set on the two nodes written, not on ``hydra``: setting a flag walks the subtree.
+        hydra_overrides, job = config.hydra.overrides, config.hydra.job
+        with read_write(hydra_overrides), open_dict(hydra_overrides):
+            hydra_overrides.task = [o.input_line or "" for o in task]
+        settings = job.config.override_dirname
+        with read_write(job), open_dict(job):
+            job.override_dirname = override_dirname(
                 task,
                 kv_sep=settings.kv_sep,
                 item_sep=settings.item_sep,
                 exclude_keys=list(settings.exclude_keys),
             )
-        return config
+        return True
