@@ -243,3 +243,50 @@ def test_hydra_yaml_blocks_shared_between_jobs_of_a_template(tmp_path: Path) -> 
 
     assert pickle.loads(pickle.dumps(second)).__dict__["_runlab_hydra_yaml_blocks"] == "test-template"
     assert "_runlab_hydra_yaml_blocks" not in copy.deepcopy(second).__dict__
+
+
+_SCALARS = [
+    0, 7, -3, 10**20, True, False, None, 0.5, float("inf"), "", " ", "a", "n=5", "lr=0.1,bs=2",
+    "/tmp/out/3", "x/y=z", "yes", "No", "ON", "off", "y", "N", "true", "False", "null", "NULL",
+    "~", "inf", "NaN", "Infinity", "-inf", "1", "1.5", "1e3", "0x1f", "2026-11-28", "a: b",
+    "a #b", "#a", "-a", "a-", "[a]", "{a}", "a,b", "a'b", 'a"b', "=", "<<", "a b", "é", "a:b",
+    "${x}", "?a", "!a", "&a", "*a", "%a", "@a", "`a", "|a", ">a", "a" * 120, "_x.y", "++a=1",
+]
+
+
+@pytest.mark.parametrize("value", _SCALARS, ids=repr)
+def test_hydra_yaml_direct_lines_match_pyyaml(value: object) -> None:
+    """What a sweep job changes is written without PyYAML when it is simple: same text either way."""
+    from runlab.runtime import hydra_yaml as module
+
+    config = OmegaConf.create({"hydra": {"job": {"num": value}, "overrides": {"task": [value]}}})
+    for path, node in (
+        (("hydra", "job", "num"), config.hydra.job._get_node("num")),
+        (("hydra", "overrides", "task"), config.hydra.overrides._get_node("task")),
+    ):
+        expected = OmegaConf.to_yaml(OmegaConf.masked_copy(config, "hydra"))
+        simple = module._simple_dump(path, node)
+        if simple is not None:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(module, "_simple_dump", lambda path, node: None)
+                assert module._dump(path, node) == simple
+            assert simple in expected
+    from runlab.runtime.hydra_yaml import _PLAIN_TEXT
+
+    assert _PLAIN_TEXT.match("n=5") and not _PLAIN_TEXT.match("a b")
+
+
+def test_hydra_yaml_direct_lines_cover_a_sweep_jobs_fields() -> None:
+    from enum import Enum
+
+    from runlab.runtime.hydra_yaml import _simple_dump
+
+    class Mode(Enum):
+        MULTIRUN = 2
+
+    config = OmegaConf.create({"hydra": {"mode": Mode.MULTIRUN, "overrides": {"task": []}}})
+    assert _simple_dump(("hydra", "mode"), config.hydra._get_node("mode")) == "  mode: MULTIRUN\n"
+    assert (
+        _simple_dump(("hydra", "overrides", "task"), config.hydra.overrides._get_node("task"))
+        == "    task: []\n"
+    )

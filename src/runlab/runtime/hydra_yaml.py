@@ -8,6 +8,7 @@ blocks of everything else.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -18,7 +19,7 @@ __all__ = ["hydra_yaml", "share_hydra_yaml_blocks"]
 _SHARED_BLOCKS = "_runlab_hydra_yaml_blocks"
 _PER_JOB: dict[str, frozenset[str] | None] = {
     "mode": None,
-    "overrides": None,
+    "overrides": frozenset({"task"}),
     "job": frozenset({"num", "id", "override_dirname"}),
     "runtime": frozenset({"output_dir"}),
 }
@@ -101,6 +102,10 @@ def _dump(path: tuple[str, ...], node: Any) -> str:
     """The YAML lines of ``node`` at ``path`` inside ``{hydra: ...}``, without the parents' lines."""
     from omegaconf import OmegaConf
 
+    simple = _simple_dump(path, node)
+    if simple is not None:
+        return simple
+
     content: Any = node
     for key in reversed(path):
         content = _view({key: content})
@@ -108,6 +113,51 @@ def _dump(path: tuple[str, ...], node: Any) -> str:
     for _ in path[:-1]:
         text = text.partition("\n")[2]
     return text
+
+
+_PLAIN_TEXT = re.compile(r"[A-Za-z_/][A-Za-z0-9_./,+=-]*\Z")
+"""Text PyYAML writes as a plain scalar in block style, unchanged (no indicator first, no ``: ``,
+`` #``, space or quote; ``/`` and ``=`` inside are fine), unless it reads as another type:"""
+_NOT_TEXT = frozenset(
+    {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "inf", "nan", "infinity"}
+)  # compared lower-cased: YAML's booleans and null, and what OmegaConf quotes (float("inf") works)
+
+
+def _plain(value: Any) -> str | None:
+    """``value`` as PyYAML (with OmegaConf's dumper) writes it, for the simple cases; else None."""
+    from enum import Enum
+
+    if isinstance(value, Enum):
+        value = value.name
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and _PLAIN_TEXT.match(value) and value.lower() not in _NOT_TEXT:
+        return value
+    return None
+
+
+def _simple_dump(path: tuple[str, ...], node: Any) -> str | None:
+    """The lines of a scalar or a list of scalars written directly: what a job of a sweep changes
+    (its number, id, overrides, output dir) is almost always this simple, and PyYAML's machinery
+    costs more than the rest of the job's ``hydra.yaml``.  None when anything needs PyYAML."""
+    from omegaconf import ListConfig, ValueNode
+
+    indent = "  " * (len(path) - 1)
+    if isinstance(node, ValueNode):
+        text = _plain(node._value())
+        return None if text is None else f"{indent}{path[-1]}: {text}\n"
+    if isinstance(node, ListConfig) and not node._is_none() and not node._is_interpolation():
+        if not len(node):
+            return f"{indent}{path[-1]}: []\n"
+        lines = [f"{indent}{path[-1]}:\n"]
+        for index in range(len(node)):
+            item = node._get_node(index)
+            text = _plain(item._value()) if isinstance(item, ValueNode) else None
+            if text is None:
+                return None
+            lines.append(f"{indent}- {text}\n")
+        return "".join(lines)
+    return None
 
 
 _EMPTY_VIEW: list[Any] = []
