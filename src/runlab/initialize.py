@@ -20,8 +20,10 @@ from runlab.config.versions import (
     resolve_version_base,
     set_base,
 )
-from runlab.core.global_hydra import ConfigLoader, GlobalHydra, HydraSession
 from runlab.errors import HydraException
+
+# ``runlab.core.global_hydra`` is imported where used: this module loads with ``import runlab``, and
+# an ``@runlab.main`` app never needs it.
 
 __all__ = ["initialize", "initialize_config_dir", "initialize_config_module"]
 
@@ -32,6 +34,8 @@ class _Restoring:
     """Remembers the global state at construction; ``__exit__`` restores it."""
 
     def _save(self) -> None:
+        from runlab.core.global_hydra import GlobalHydra
+
         self._saved = (GlobalHydra.instance().hydra, get_base())
 
     def __enter__(self) -> None:
@@ -43,6 +47,8 @@ class _Restoring:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        from runlab.core.global_hydra import GlobalHydra
+
         hydra, base = self._saved
         GlobalHydra.instance().hydra = hydra
         set_base(base)
@@ -53,6 +59,7 @@ class _Restoring:
 
 def _start(main_dir: str | None, job_name: str, version_base: str) -> None:
     from runlab.config.searchpath import create_search_path
+    from runlab.core.global_hydra import ConfigLoader, GlobalHydra, HydraSession
 
     search_path = create_search_path(main_dir)
     loader = ConfigLoader(

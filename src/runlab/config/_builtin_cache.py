@@ -55,7 +55,6 @@ def _fingerprint() -> tuple[Any, ...]:
         import omegaconf
 
         import runlab.conf
-        from runlab.config import settings
         from runlab.version import __version__
 
         stamps: list[tuple[str, int, int]] = []
@@ -69,7 +68,7 @@ def _fingerprint() -> tuple[Any, ...]:
                                        info.st_mtime_ns, info.st_size))
         # The code that builds them too: a changed composition module (an editable install being
         # worked on) must not be answered from a cache its old version wrote.
-        code_dir = os.path.dirname(settings.__file__)
+        code_dir = os.path.dirname(os.path.abspath(__file__))  # runlab/config, with settings.py
         code = tuple(
             (entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
             for entry in sorted(os.scandir(code_dir), key=lambda e: e.name)

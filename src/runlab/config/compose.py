@@ -159,14 +159,13 @@ def _compose(
     repository: ConfigRepository | None,
     snapshots: Snapshots | None,
 ) -> Composed:
-    from runlab.config.overrides import parse_overrides
     from runlab.config.repository import ConfigRepository
     from runlab.config.searchpath import check_main_source_available
 
     try:
         base_repository = repository or _repository(base_search_path, context)
         check_main_source_available(base_repository.entries)
-        parsed = parse_overrides(list(overrides))
+        parsed = _parse_overrides(overrides)
         cache = ConfigCache(base_repository, context.version_base, snapshots)
         repository, cache = _apply_search_path(config_name, parsed, base_repository, cache, context)
         defaults = _checked_defaults(
@@ -217,12 +216,10 @@ def _compose_without_hydra(
     """The job config alone, or None when the ``hydra`` node could matter (see ``compose_config``)."""
     import warnings
 
-    from runlab.config.overrides import parse_overrides
-
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            parsed = parse_overrides(list(overrides))
+            parsed = _parse_overrides(overrides)
             if any(o.key_or_group == "hydra" or o.is_hydra_override() for o in parsed):
                 return None
             repository = _repository(base_search_path, context)
@@ -262,6 +259,14 @@ def _compose_without_hydra(
         search_path=repository.entries,
         session=None,
     )
+
+
+def _parse_overrides(overrides: Sequence[str]) -> list[Override]:
+    if not overrides:
+        return []  # most runs have none: the override grammar is then never imported
+    from runlab.config.overrides import parse_overrides
+
+    return parse_overrides(list(overrides))
 
 
 def _checked_defaults(
@@ -331,6 +336,8 @@ def _apply_search_path(
 
 # -- sweeps ---------------------------------------------------------------------------------------
 def _validate_sweeps(parsed: Sequence[Override], run_mode: RunMode, from_shell: bool) -> None:
+    if not parsed:
+        return
     from runlab.config.overrides import ValueType
 
     for override in parsed:

@@ -21,7 +21,30 @@ from runlab.config.sources import (
 )
 from runlab.config.store import ConfigStore
 
-__all__ = ["ConfigRepository"]
+__all__ = ["ConfigRepository", "register_builtin_configs"]
+
+BUILTIN_PROVIDER = "hydra"
+"""The provider name of runlab's own configs in ``hydra.runtime.config_sources``, as in Hydra."""
+
+
+def register_builtin_configs(store: ConfigStore) -> None:
+    """Store the ``hydra/config`` schema (provider ``hydra``) unless the store already has one.
+
+    Called when a repository is built, so merely importing runlab changes nothing.  The schema
+    module (two dozen dataclasses) is imported only when the schema is actually converted, which a
+    warm on-disk cache of the hydra node avoids (``config/_builtin_cache.py``).
+    """
+    if store.get_type("hydra/config.yaml") is ObjectType.CONFIG:
+        return
+    store.store_builtin(
+        group="hydra", name="config.yaml", build=_hydra_schema, provider=BUILTIN_PROVIDER
+    )
+
+
+def _hydra_schema() -> type:
+    from runlab.config.settings import HydraConf
+
+    return HydraConf
 
 
 class ConfigRepository:
@@ -44,8 +67,6 @@ class ConfigRepository:
         self.entries = tuple(entries)
         self.store = store if store is not None else ConfigStore.instance()
         if any(entry.scheme == "structured" for entry in self.entries):
-            from runlab.config.settings import register_builtin_configs
-
             register_builtin_configs(self.store)
         self.sources: tuple[ConfigSource, ...] = tuple(
             create_config_source(entry, allow_yml=allow_yml, store=self.store)

@@ -13,14 +13,13 @@ as ``hydra/config`` when a repository is first built.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from omegaconf import MISSING
 
+# Re-exported: the registration lives with the repository so that it need not import this module.
+from runlab.config.repository import BUILTIN_PROVIDER, register_builtin_configs
 from runlab.types import RunMode
-
-if TYPE_CHECKING:
-    from runlab.config.store import ConfigStore
 
 __all__ = [
     "BUILTIN_PROVIDER",
@@ -37,8 +36,6 @@ __all__ = [
     "register_builtin_configs",
 ]
 
-BUILTIN_PROVIDER = "hydra"
-"""Provider name of runlab's built-in configs (search path entry ``pkg://runlab.conf``)."""
 
 HYDRA_DEFAULTS: tuple[tuple[str, str | None], ...] = (
     ("output", "default"),
@@ -183,17 +180,3 @@ class HydraConf:
 
     # true: root logger at DEBUG; a logger name or a list of names: those loggers at DEBUG.
     verbose: Any = False
-
-
-def register_builtin_configs(store: ConfigStore) -> None:
-    """Store the ``hydra/config`` schema (provider ``hydra``) unless the store already has one.
-
-    Called by the config repository when it is built, so merely importing runlab changes nothing.
-    """
-    from runlab.config.sources import ObjectType
-
-    if store.get_type("hydra/config.yaml") is ObjectType.CONFIG:
-        return
-    store.store_builtin(
-        group="hydra", name="config.yaml", build=lambda: HydraConf, provider=BUILTIN_PROVIDER
-    )
