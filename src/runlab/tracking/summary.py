@@ -29,7 +29,9 @@ def load_sweep(
         if run_dirs is not None:
             wanted = {os.path.abspath(d) for d in run_dirs}
             found_dirs = [d for d in found_dirs if os.path.abspath(d) in wanted]
-        records = [r for r in (read_record(d) for d in found_dirs) if r is not None]
+        # A generator: each full record (config text, origins, environment) becomes its small
+        # Run view at once, so a 10,000-job sweep never holds all its records in memory.
+        records = (r for r in (read_record(d) for d in found_dirs) if r is not None)
         return records_to_runs(records)
     from runlab.tracking.query import runs
 
