@@ -250,9 +250,11 @@ class OptunaSweeper:
         """
         from runlab.tracking.optuna_study import STUDY_RECORD
 
-        names = [os.path.join(self.sweep_dir, TRIALS_FILE), os.path.join(self.sweep_dir, STUDY_RECORD)]
+        journal = os.path.join(self.sweep_dir, STORAGE_FILE)
+        trial_map = os.path.join(self.sweep_dir, TRIALS_FILE)
+        names = [trial_map, os.path.join(self.sweep_dir, STUDY_RECORD)]
         if self.storage is None:
-            names.insert(0, os.path.join(self.sweep_dir, STORAGE_FILE))
+            names.insert(0, journal)
         present = [name for name in names if os.path.exists(name)]
         if not present:
             return
@@ -261,9 +263,11 @@ class OptunaSweeper:
             number += 1
         for name in present:
             os.replace(name, f"{name}.{number}")
-        log.info(
-            f"hydra.sweeper.resume=false: a new study; the previous one is kept as {present[0]}.{number}"
-        )
+        if journal in present:
+            kept = f"the previous one is kept as {journal}.{number}"
+        else:  # the user's storage keeps its studies; only this sweep dir's files were renamed
+            kept = f"the previous sweep's trial map is kept as {trial_map}.{number}"
+        log.info(f"hydra.sweeper.resume=false: a new study; {kept}")
 
     def begin(self, context: SweepContext) -> None:
         import optuna
