@@ -7,23 +7,23 @@ On a no-op objective, each round measures N trials of:
   sweeper's: ``<sweep>/optuna.journal`` next to the N run dirs a sweep leaves (created untimed);
 * ``sweeper`` -- ``OptunaSweeper.begin/ask/tell`` on the same layout, with fake job results
   (what the sweeper adds: override rendering, the job -> trial map and result lines, its study record,
-  ``optimization_results.yaml``);
-* ``sweep loop`` (information only) -- the same through ``drive_sweep`` with the basic launcher and
-  a no-op job, i.e. plus the runtime's job planning and completion records;
+  ``optimization_results.yaml``).  ``plain`` and ``sweeper`` run side by side, their trials
+  interleaved one by one and each trial timed on its own (``paired``): a burst of load or a slow
+  disk sync -- a journal file syncs five times a trial -- then hits both alike;
 * ``plain, bare dir`` (information only) -- ``plain`` with the journal alone in its directory: what
   keeping the study next to the run dirs costs Optuna itself (its journal lock creates, renames and
-  removes a file in the journal's directory five times a trial, and each of its five ``fsync``s a
-  trial commits those directory changes; a directory of N run dirs makes that dearer);
+  removes a file in the journal's directory for each of its five writes a trial);
+* ``sweep loop`` (information only) -- the sweeper through ``drive_sweep`` with the basic launcher
+  and a no-op job, i.e. plus the runtime's job planning and completion records;
 * ``python app.py -m`` (information only, ``--app``) -- a real sweep of a no-op app, its start-up
   taken off: plus composing each job, its ``.hydra/`` snapshot and its run record.
 
 Both CPU seconds (``time.process_time``) and wall seconds are printed per trial: the median over the
-rounds (which rotate the order of the functions), and the median of the per-round ratios to
-``plain`` (paired, so that load shared by a round cancels out).  Each measurement starts after an
-``os.sync()`` (untimed), so none pays for the disk writes its set-up or the previous measurement left
-pending.  The target is wall-clock ``sweeper`` <= 1.10 x ``plain`` (what a user waits for; a journal
-store syncs each write to disk, which costs wall time, not CPU); the exit status is 1 when it is
-missed (``--check``).
+rounds (which rotate the order of the measurements), and the median of the per-round ratios to
+``plain``.  Each measurement starts after an ``os.sync()`` (untimed), so none pays for the disk
+writes its set-up or the previous measurement left pending.  The target is wall-clock ``sweeper`` <=
+1.10 x ``plain`` (what a user waits for; a journal store syncs each write to disk, which costs wall
+time, not CPU); the exit status is 1 when it is missed (``--check``).
 
     python benchmarks/bench_optuna.py [--trials 100] [--rounds 9] [--check] [--no-loop] [--app]
 """
@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from typing import Any
 
 import optuna
 from omegaconf import OmegaConf
@@ -58,15 +59,25 @@ OVERRIDES = ("x=interval(-5,5)", "n=int(interval(1,10))", "opt=sgd,adam")
 
 
 def _clock() -> tuple[float, float]:
-    """Start a measurement, after writing out what the untimed set-up (the sweeper's run dirs) and the
-    previous measurement (its temporary directory's removal) left dirty: a journal ``fsync`` commits
-    the file system's whole pending journal, so leftovers would be charged to whoever syncs next."""
+    """Start a measurement, after writing out what the untimed set-up (the run dirs) and the previous
+    measurement (its temporary directory's removal) left dirty: a journal ``fsync`` commits the file
+    system's whole pending journal, so leftovers would be charged to whoever syncs next."""
     os.sync()
+    return _now()
+
+
+def _now() -> tuple[float, float]:
     return time.process_time(), time.perf_counter()
 
 
 def _elapsed(start: tuple[float, float]) -> tuple[float, float]:
     return time.process_time() - start[0], time.perf_counter() - start[1]
+
+
+def _add(total: list[float], start: tuple[float, float]) -> None:
+    cpu, wall = _elapsed(start)
+    total[0] += cpu
+    total[1] += wall
 
 
 def _sweep_dir(trials: int, directory: str) -> str:
@@ -77,50 +88,112 @@ def _sweep_dir(trials: int, directory: str) -> str:
     return sweep_dir
 
 
-def _plain_study(trials: int, journal: str) -> tuple[float, float]:
-    start = _clock()
-    storage = JournalStorage(JournalFileBackend(journal))
-    study = optuna.create_study(storage=storage, sampler=optuna.samplers.RandomSampler(seed=0))
-    for _ in range(trials):
-        trial = study.ask(SPACE)
-        study.tell(trial, 0.0)
-    return _elapsed(start)
-
-
-def plain(trials: int, directory: str) -> tuple[float, float]:
-    return _plain_study(trials, os.path.join(_sweep_dir(trials, directory), "optuna.journal"))
-
-
-def plain_bare(trials: int, directory: str) -> tuple[float, float]:
-    return _plain_study(trials, os.path.join(directory, "plain.journal"))
-
-
 def _master(sweep_dir: str) -> object:
     return OmegaConf.create(
         {"hydra": {"sweep": {"dir": sweep_dir, "subdir": "${hydra.job.num}"}, "job": {"num": 0, "id": ""}}}
     )
 
 
-def sweeper(trials: int, directory: str) -> tuple[float, float]:
-    sweep_dir = _sweep_dir(trials, directory)  # what the jobs and their recorder leave behind
-    context = SweepContext(  # the runtime's master config and context, not the sweeper's work
-        config=_master(sweep_dir), overrides=OVERRIDES, list_options=lambda g: [], sweep_dir=sweep_dir  # type: ignore[arg-type]
-    )
-    start = _clock()
-    swept = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=0), n_trials=trials, n_jobs=1)
-    swept.begin(context)
-    num = 0
-    while (batch := swept.ask()) is not None:
+class _SweeperTrials:
+    """An ``OptunaSweeper`` driven the way the sweep loop drives it, one trial (``n_jobs=1``) a step,
+    with fake job results; the master config and context are the runtime's, built untimed."""
+
+    def __init__(self, trials: int, sweep_dir: str) -> None:
+        self.sweep_dir = sweep_dir
+        self.context = SweepContext(
+            config=_master(sweep_dir), overrides=OVERRIDES, list_options=lambda g: [], sweep_dir=sweep_dir  # type: ignore[arg-type]
+        )
+        self.trials = trials
+        self.num = 0
+        self.swept: OptunaSweeper | None = None
+
+    def begin(self) -> None:
+        self.swept = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=0), n_trials=self.trials, n_jobs=1)
+        self.swept.begin(self.context)
+
+    def step(self) -> bool:
+        """One ask/tell; False once the sweeper is done (its last ``ask`` writes the results)."""
+        assert self.swept is not None
+        batch = self.swept.ask()
+        if batch is None:
+            return False
         results = []
         for overrides in batch:
-            out = os.path.join(sweep_dir, str(num))
-            results.append(JobResult(num, COMPLETED, 0.0, None, None, out, 0.0, 0.0, tuple(overrides)))
-            num += 1
-        swept.tell(results)
-    return _elapsed(start)
+            out = os.path.join(self.sweep_dir, str(self.num))
+            results.append(JobResult(self.num, COMPLETED, 0.0, None, None, out, 0.0, 0.0, tuple(overrides)))
+            self.num += 1
+        self.swept.tell(results)
+        return True
 
 
-def sweep_loop(trials: int, directory: str) -> tuple[float, float]:
+class _PlainTrials:
+    """Plain Optuna ask/tell on a journal file: the least any ask/tell driver does."""
+
+    def __init__(self, journal: str) -> None:
+        self.journal = journal
+        self.study: Any = None
+
+    def begin(self) -> None:
+        storage = JournalStorage(JournalFileBackend(self.journal))
+        self.study = optuna.create_study(storage=storage, sampler=optuna.samplers.RandomSampler(seed=0))
+
+    def step(self) -> None:
+        trial = self.study.ask(SPACE)
+        self.study.tell(trial, 0.0)
+
+
+def paired(trials: int, directory: str) -> list[tuple[float, float]]:
+    """``plain`` and ``sweeper`` (CPU, wall) seconds, their trials interleaved one by one.
+
+    Each trial of one is followed by a trial of the other (which goes first alternates), each timed
+    on its own, so a burst of load or a slow disk sync hits both alike instead of whichever ran
+    during it -- paired at the trial, not at the round.  Both journals sit in a sweep dir next to
+    ``trials`` run dirs; the sweeper's ``begin`` and its final ``ask`` (``optimization_results.yaml``)
+    count for the sweeper.
+    """
+    plain_side = _PlainTrials(os.path.join(_sweep_dir(trials, os.path.join(directory, "plain")), "optuna.journal"))
+    sweeper_side = _SweeperTrials(trials, _sweep_dir(trials, os.path.join(directory, "sweeper")))
+    plain_total, sweeper_total = [0.0, 0.0], [0.0, 0.0]
+    start = _clock()
+    plain_side.begin()
+    _add(plain_total, start)
+    start = _now()
+    sweeper_side.begin()
+    _add(sweeper_total, start)
+    sides = [(plain_side.step, plain_total), (sweeper_side.step, sweeper_total)]
+    for index in range(trials):
+        for step, total in sides if index % 2 == 0 else sides[::-1]:
+            start = _now()
+            step()
+            _add(total, start)
+    start = _now()
+    finished = not sweeper_side.step()
+    _add(sweeper_total, start)
+    assert finished and sweeper_side.num == trials
+    return [(plain_total[0], plain_total[1]), (sweeper_total[0], sweeper_total[1])]
+
+
+def sweeper(trials: int, directory: str) -> list[tuple[float, float]]:
+    """The sweeper alone (warm-up, profiling)."""
+    side = _SweeperTrials(trials, _sweep_dir(trials, directory))
+    start = _clock()
+    side.begin()
+    while side.step():
+        pass
+    return [_elapsed(start)]
+
+
+def plain_bare(trials: int, directory: str) -> list[tuple[float, float]]:
+    """Plain ask/tell with the journal alone in its directory (information)."""
+    side = _PlainTrials(os.path.join(directory, "plain.journal"))
+    start = _clock()
+    side.begin()
+    for _ in range(trials):
+        side.step()
+    return [_elapsed(start)]
+
+
+def sweep_loop(trials: int, directory: str) -> list[tuple[float, float]]:
     sweep_dir = os.path.join(directory, "loop")
     master = _master(sweep_dir)
 
@@ -138,26 +211,32 @@ def sweep_loop(trials: int, directory: str) -> tuple[float, float]:
     swept = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=0), n_trials=trials, n_jobs=1)
     start = _clock()
     drive_sweep(setup, swept, BasicLauncher(), run)
-    return _elapsed(start)
+    return [_elapsed(start)]
 
 
-def measure(
-    fns: list[Callable[[int, str], tuple[float, float]]], trials: int, rounds: int
-) -> list[list[tuple[float, float]]]:
-    """(CPU, wall) seconds per trial of each function, one sample per round.
+Measurement = Callable[[int, str], list[tuple[float, float]]]
 
-    The functions take turns within a round, in an order that rotates from round to round, so that
-    a burst of load (other processes, the disk's fsync latency) hits each of them alike; the ratios
-    are then taken round by round (paired) and summarised by their median.
+
+def measure(fns: list[Measurement], trials: int, rounds: int) -> list[list[tuple[float, float]]]:
+    """(CPU, wall) seconds per trial of each row (``paired`` gives two rows), one sample per round.
+
+    The measurements take turns within a round, in an order that rotates from round to round, so
+    that a burst of load hits each of them alike; the ratios are then taken round by round (paired)
+    and summarised by their median.
     """
-    samples: list[list[tuple[float, float]]] = [[] for _ in fns]
+    samples: list[list[tuple[float, float]]] = []
     for round_number in range(rounds):
         order = list(range(len(fns)))
         shift = round_number % len(fns)
+        rows: dict[int, list[tuple[float, float]]] = {}
         for index in order[shift:] + order[:shift]:
             with tempfile.TemporaryDirectory() as directory:
-                cpu, wall = fns[index](trials, directory)
-                samples[index].append((cpu / trials, wall / trials))
+                rows[index] = [(cpu / trials, wall / trials) for cpu, wall in fns[index](trials, directory)]
+        flat = [row for index in range(len(fns)) for row in rows[index]]
+        if not samples:
+            samples = [[] for _ in flat]
+        for column, row in zip(samples, flat):
+            column.append(row)
     return samples
 
 
@@ -243,8 +322,7 @@ def main() -> int:
     logging.getLogger("hydra").setLevel(logging.WARNING)
     logging.getLogger("runlab").setLevel(logging.WARNING)
     sweeper(5, tempfile.mkdtemp())  # warm imports
-    fns: list[Callable[[int, str], tuple[float, float]]]
-    fns = [plain, sweeper, plain_bare] if args.no_loop else [plain, sweeper, plain_bare, sweep_loop]
+    fns: list[Measurement] = [paired, plain_bare] if args.no_loop else [paired, plain_bare, sweep_loop]
     names = ["plain optuna ask/tell", "runlab OptunaSweeper", "plain, bare dir (info)", "+ sweep loop (info)"]
     samples = measure(fns, args.trials, args.rounds)
     base = samples[0]
@@ -261,8 +339,10 @@ def main() -> int:
         print(f"  {name:24} {cpu * 1e3:8.3f} {cpu_ratio:7.3f} {wall * 1e3:8.3f} {wall_ratio:7.3f}")
     ratio = ratios[1]
     spread = sorted(w / b for (_, w), (_, b) in zip(samples[1], base))
+    cpu_spread = sorted(c / b for (c, _), (b, _) in zip(samples[1], base))
     print(f"wall-clock overhead of the sweeper: x{ratio:.3f} (target <= x1.10; "
-          f"per-round ratios {spread[0]:.2f}..{spread[-1]:.2f})")
+          f"per-round ratios {spread[0]:.2f}..{spread[-1]:.2f}; CPU x{_median(cpu_spread):.3f}, "
+          f"per-round {cpu_spread[0]:.2f}..{cpu_spread[-1]:.2f})")
     if args.app:
         app_cpu, app_wall = app_sweep(args.trials, max(3, args.rounds // 3))
         base_cpu = _median([c for c, _ in base])
