@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from runtime.runtime_helpers import make_config
 
 from runlab.core.hydra_config import HydraConfig
@@ -219,6 +219,32 @@ def test_copy_without_hydra_keeps_everything_else(tmp_path: Path) -> None:
     assert copy_without_hydra(plain) == plain
 
 
+def test_copy_without_hydra_equals_a_deep_copy_and_leaves_the_config_alone(tmp_path: Path) -> None:
+    import copy
+
+    from runlab.runtime.hydra_yaml import share_hydra_yaml_blocks
+    from runlab.runtime.jobs import copy_without_hydra
+
+    config = make_config(tmp_path, app={"a": 1, "when": "${now:%H}", "b": {"c": [1, {"d": 2}]}})
+    OmegaConf.set_struct(config, True)
+    OmegaConf.set_readonly(config.b, True)
+    assert config.when  # fills the resolver cache, which the copy keeps (same time in the task)
+    share_hydra_yaml_blocks(config, "some-template")
+    keys = list(config)
+    copied = copy_without_hydra(config)
+    expected = copy.deepcopy(config)
+    with open_dict(expected), read_write(expected):
+        del expected["hydra"]
+    assert OmegaConf.to_yaml(copied) == OmegaConf.to_yaml(expected)
+    assert OmegaConf.is_struct(copied) and OmegaConf.is_readonly(copied.b)
+    assert not OmegaConf.is_readonly(copied)
+    assert OmegaConf.get_cache(copied) == OmegaConf.get_cache(config)
+    assert copied.b._get_parent() is copied and copied.b.c._get_parent() is copied.b
+    assert "_runlab_hydra_yaml_blocks" not in copied.__dict__
+    assert list(config) == keys and config.__dict__["_runlab_hydra_yaml_blocks"] == "some-template"
+    assert "hydra" in config and "hydra" not in copied
+
+
 def test_hydra_yaml_blocks_shared_between_jobs_of_a_template(tmp_path: Path) -> None:
     from runlab.runtime.hydra_yaml import _BLOCKS_BY_TEMPLATE, hydra_yaml, share_hydra_yaml_blocks
 
@@ -290,3 +316,13 @@ def test_hydra_yaml_direct_lines_cover_a_sweep_jobs_fields() -> None:
         _simple_dump(("hydra", "overrides", "task"), config.hydra.overrides._get_node("task"))
         == "    task: []\n"
     )
+
+
+@pytest.mark.parametrize(
+    "task", [[], ["n=5", "db=mysql"], ["a b"], ["x=1", "y=[1,2]"], ["+w='q'"], ["z=null"]]
+)
+def test_overrides_yaml_is_omegaconfs(task: list[str]) -> None:
+    from runlab.runtime.hydra_yaml import overrides_yaml
+
+    node = OmegaConf.create({"task": task})._get_node("task")
+    assert overrides_yaml(node) == OmegaConf.to_yaml(node)

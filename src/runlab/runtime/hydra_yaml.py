@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from omegaconf import DictConfig
 
-__all__ = ["hydra_yaml", "share_hydra_yaml_blocks"]
+__all__ = ["hydra_yaml", "overrides_yaml", "share_hydra_yaml_blocks"]
 
 _SHARED_BLOCKS = "_runlab_hydra_yaml_blocks"
 _PER_JOB: dict[str, frozenset[str] | None] = {
@@ -65,6 +65,17 @@ def hydra_yaml(config: DictConfig) -> str:
         return OmegaConf.to_yaml(_view({"hydra": hydra_node}))
     except Exception:  # noqa: BLE001 - the copy gives the same text, only slower
         return OmegaConf.to_yaml(OmegaConf.masked_copy(config, "hydra"))
+
+
+def overrides_yaml(task: Any) -> str:
+    """``.hydra/overrides.yaml``: ``OmegaConf.to_yaml`` of ``hydra.overrides.task``, written
+    directly when every override is text PyYAML writes plain (``n=5``, ``db=mysql``)."""
+    from omegaconf import OmegaConf
+
+    lines = _simple_dump(("task",), task)  # "task: []" or "task:" and one "- item" line each
+    if lines is None:
+        return OmegaConf.to_yaml(task)
+    return lines.partition("\n")[2] or "[]\n"
 
 
 def _hydra_yaml_from_blocks(hydra_node: DictConfig, blocks: dict[tuple[str, ...], str]) -> str:

@@ -68,9 +68,8 @@ def _should_chdir(config: DictConfig) -> bool:
 
 
 def _write_snapshot(config: DictConfig, config_yaml: str, output_dir: str) -> None:
-    from omegaconf import OmegaConf
 
-    from runlab.runtime.hydra_yaml import hydra_yaml
+    from runlab.runtime.hydra_yaml import hydra_yaml, overrides_yaml
     from runlab.runtime.outputs import snapshot_paths
 
     subdir = config.hydra.output_subdir
@@ -81,28 +80,39 @@ def _write_snapshot(config: DictConfig, config_yaml: str, output_dir: str) -> No
     for path, text in (
         (paths.config, config_yaml),
         (paths.hydra, hydra_yaml(config)),
-        (paths.overrides, OmegaConf.to_yaml(config.hydra.overrides.task)),
+        (paths.overrides, overrides_yaml(config.hydra.overrides._get_node("task"))),
     ):
         with open(path, "w", encoding="utf-8") as file:
             file.write(text)
 
 
-def copy_without_hydra(config: DictConfig) -> DictConfig:
-    """A deep copy of ``config`` minus its ``hydra`` node (flags and types kept, as with deepcopy).
+_CONFIG_STATE = frozenset({"_metadata", "_parent", "_flags_cache", "_content"})
+"""A DictConfig's own attributes; anything else in its ``__dict__`` is runlab's (origins, the sweep
+template key) and belongs to the job's config, not to the task's copy."""
 
-    The ``hydra`` node is most of a composed config; the memo entry stops ``deepcopy`` from copying it
-    only to delete it.
+
+def copy_without_hydra(config: DictConfig) -> DictConfig:
+    """A copy of ``config`` minus its ``hydra`` node (flags and types kept, as with deepcopy).
+
+    Made by pickling the root with a content dict that leaves ``hydra`` out: the ``hydra`` node is
+    most of a composed config, and ``pickle`` copies the rest ten times faster than ``deepcopy``.
+    The swap is undone before returning, and nothing else runs meanwhile (the config is this job's).
     """
     import copy
+    import pickle
 
-    from omegaconf import DictConfig, open_dict, read_write
-
-    hydra_node = config._get_node("hydra")
-    if hydra_node is None:
-        return copy.deepcopy(config)
-    task_cfg = copy.deepcopy(config, {id(hydra_node): DictConfig({})})
-    with read_write(task_cfg), open_dict(task_cfg):
-        del task_cfg["hydra"]
+    state = config.__dict__
+    content = state.get("_content")
+    if not isinstance(content, dict) or "hydra" not in content:
+        return copy.deepcopy(config)  # no hydra node (or a None/missing/interpolated config)
+    extras = {key: state.pop(key) for key in list(state) if key not in _CONFIG_STATE}
+    state["_content"] = {key: node for key, node in content.items() if key != "hydra"}
+    try:
+        data = pickle.dumps(config, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        state["_content"] = content
+        state.update(extras)
+    task_cfg: DictConfig = pickle.loads(data)
     return task_cfg
 
 
