@@ -137,9 +137,8 @@ def _fast_distribution_version(name: str) -> str | None:
         root = entry or "."
         if root.lower().endswith(".egg") or os.path.isfile(root):
             return None  # eggs and zip archives: importlib.metadata's own search
-        try:
-            children = os.listdir(root)
-        except OSError:
+        children = _dist_info_names(root)
+        if children is None:
             continue
         matches = []
         for child in children:
@@ -155,6 +154,27 @@ def _fast_distribution_version(name: str) -> str | None:
             return None
         return _header_version(os.path.join(root, matches[0], "METADATA"))
     return None
+
+
+_DIST_INFO_NAMES: dict[str, list[str] | None] = {}
+
+
+def _dist_info_names(root: str) -> list[str] | None:
+    """The metadata directories in ``root`` (None if unreadable), listed once per process: a run
+    looks up several distributions, and ``site-packages`` holds hundreds of entries."""
+    try:
+        return _DIST_INFO_NAMES[root]
+    except KeyError:
+        pass
+    try:
+        names: list[str] | None = [
+            child for child in os.listdir(root)
+            if child.lower().endswith((".dist-info", ".egg-info"))
+        ]
+    except OSError:
+        names = None
+    _DIST_INFO_NAMES[root] = names
+    return names
 
 
 def _header_version(metadata_file: str) -> str | None:
