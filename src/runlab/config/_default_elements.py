@@ -9,7 +9,9 @@ is mutated while the tree is built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
+
+from runlab._values import frozen
 
 __all__ = ["ConfigDefault", "GroupDefault", "InputDefault", "Placed", "VirtualRoot"]
 
@@ -18,7 +20,7 @@ MISSING_OPTION = "???"
 GLOBAL = "_global_"
 
 
-@dataclass(frozen=True)
+@frozen
 class GroupDefault:
     """``[optional] [override] GROUP[@PACKAGE]: VALUE`` — an overridable choice from a config group.
 
@@ -55,7 +57,7 @@ class GroupDefault:
         return f"{key}: {self.value}"
 
 
-@dataclass(frozen=True)
+@frozen
 class ConfigDefault:
     """``PATH[@PACKAGE]`` — a plain include (also ``_self_``); not overridable."""
 
@@ -92,7 +94,7 @@ class ConfigDefault:
 InputDefault = GroupDefault | ConfigDefault
 
 
-@dataclass(frozen=True)
+@frozen
 class VirtualRoot:
     """The invisible root whose children are ``hydra/config`` and the primary config."""
 
@@ -109,7 +111,7 @@ def _join_dir(parent_dir: str, relative: str) -> str:
     return parent_dir if relative == "" else f"{parent_dir}/{relative}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Placed:
     """An entry placed under its containing config: everything Hydra derives for it.
 

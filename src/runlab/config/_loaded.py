@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict, read_write
 
+from runlab._values import frozen
 from runlab.config import _builtin_cache
 from runlab.config._default_elements import InputDefault
 from runlab.config.defaults import parse_defaults_list
@@ -28,7 +29,7 @@ EMPTY_PRIMARY = "_dummy_empty_config_"
 """The primary config used when ``config_name`` is ``None`` (never shown in the final list)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class LoadedConfig:
     """One config: its content without ``defaults`` (unless typed), header and parsed defaults.
 

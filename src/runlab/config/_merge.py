@@ -14,12 +14,12 @@ import copy
 import pickle
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf, flag_override, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
+from runlab._values import frozen
 from runlab.config import _builtin_cache
 from runlab.config._hydra_node import fill_static_runtime
 from runlab.config._loaded import ConfigCache, LoadedConfig
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Merged", "merge_defaults"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Merged:
     """One merged config, remembered for origins."""
 

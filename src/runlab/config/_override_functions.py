@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
+from runlab._values import frozen
 from runlab.config._override_values import FrozenDict, QuotedString, freeze, thaw, type_name
 from runlab.config.sweeps import ChoiceSweep, Glob, IntervalSweep, RangeSweep, Sweep
 from runlab.errors import HydraException
@@ -251,7 +252,7 @@ def glob(include: Any, exclude: Any = None) -> Glob:
 # the function table: Hydra's parameter types (their spelling appears in error messages)
 
 
-@dataclass(frozen=True)
+@frozen
 class _ParamType:
     spelling: str
     accepts: Callable[[Any], bool]

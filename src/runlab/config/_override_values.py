@@ -8,9 +8,10 @@ dicts become :class:`FrozenDict`.  Hydra's own grammar functions and plugins thi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any, NoReturn
+
+from runlab._values import frozen
 
 __all__ = [
     "FrozenDict",
@@ -38,7 +39,7 @@ _ESCAPABLE_RE = re.compile("[" + re.escape(_ESCAPABLE) + "]")
 _BACKSLASHES_BEFORE = {"'": re.compile(r"(\\+)'"), '"': re.compile(r'(\\+)"')}
 
 
-@dataclass(frozen=True)
+@frozen
 class QuotedString:
     """A value that was written in quotes: it stays a string whatever it looks like.
 

@@ -11,12 +11,13 @@ arguments, so libraries and notebooks can compose without initializing anything.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from runlab._values import frozen
 from runlab.config._hydra_node import fill_hydra_node, override_dirname, touches_runtime
 from runlab.config._loaded import ConfigCache, Snapshots
 from runlab.config._merge import merge_defaults
@@ -40,7 +41,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@frozen
 class ComposeContext:
     """Everything composition reads from outside the configs, passed in explicitly."""
 
@@ -50,7 +51,7 @@ class ComposeContext:
     config_name: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class _Session:
     """What a sweep job's composition can reuse from its master composition."""
 
@@ -61,7 +62,7 @@ class _Session:
     snapshots: Snapshots = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@frozen
 class Composed:
     """A composed config, the defaults that produced it, and where every value came from."""
 

@@ -10,9 +10,9 @@ Both are kept: the list drives composition, the tree is what ``--info defaults-t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from runlab._values import frozen
 from runlab.config._default_elements import (
     ConfigDefault,
     GroupDefault,
@@ -50,7 +50,7 @@ class DefaultsListError(ConfigCompositionException, ValueError):
     """
 
 
-@dataclass(frozen=True)
+@frozen
 class ResultDefault:
     """One entry of the final defaults list: a config to load and where its content goes."""
 
@@ -62,7 +62,7 @@ class ResultDefault:
     override_key: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class DefaultsTreeNode:
     """A config that has its own defaults list, with the expanded children in merge order.
 
@@ -75,7 +75,7 @@ class DefaultsTreeNode:
     children: tuple[DefaultsTreeNode | Placed, ...] | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class DefaultsResult:
     """The outcome of building the defaults: what to merge, the tree, and the recorded choices."""
 

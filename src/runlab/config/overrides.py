@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from functools import lru_cache
 from typing import Any
 
+from runlab._values import frozen
 from runlab.config import _override_lexer as lex
 from runlab.config._override_parser import GRAMMAR_DOCS_URL, parse_value, syntax_error
 from runlab.config._override_values import Quote, QuotedString, render_element, thaw
@@ -79,7 +80,7 @@ class ValueType(Enum):
     INTERVAL_SWEEP = 6
 
 
-@dataclass(frozen=True)
+@frozen
 class Key:
     """The key of an override: a config path or group, and the package after ``@`` if any."""
 
@@ -107,7 +108,7 @@ class Transformer:
 _PREFIXES = {OverrideType.DEL: "~", OverrideType.ADD: "+", OverrideType.FORCE_ADD: "++"}
 
 
-@dataclass(frozen=True)
+@frozen
 class Override:
     """One parsed override.  Frozen and hashable; ``input_line`` does not take part in equality.
 

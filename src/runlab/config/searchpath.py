@@ -15,9 +15,9 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterable, Iterator, MutableSequence, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from runlab._values import frozen
 from runlab.config.sources import SearchPathEntry, create_config_source
 from runlab.errors import ConfigCompositionException, MissingConfigException, SearchPathException
 
@@ -50,7 +50,7 @@ SearchPathElement = SearchPathEntry
 """Hydra's name for a search path entry (``provider``, ``path``)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class SearchPathQuery:
     """An anchor for :meth:`ConfigSearchPath.append`/``prepend``: match by provider and/or path."""
 

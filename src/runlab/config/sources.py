@@ -15,11 +15,12 @@ import re
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from runlab._values import frozen
 from runlab.config.yamlfiles import HEAD_SIZE, config_from_data, load_config_text, read_yaml_file
 from runlab.errors import ConfigLoadError, HydraDeprecationError
 
@@ -60,7 +61,7 @@ class ObjectType(Enum):
     GROUP = 2
 
 
-@dataclass(frozen=True)
+@frozen
 class SearchPathEntry:
     """One entry of the config search path: who added it and where it points.
 
@@ -95,7 +96,7 @@ class SearchPathEntry:
         return f"provider={self.provider}, path={self.path}"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen(kw_only=True)
 class ConfigResult:
     """A loaded config and where it came from.
 

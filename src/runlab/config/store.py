@@ -13,9 +13,10 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from runlab._values import frozen
 from runlab.config.sources import ObjectType
 from runlab.errors import ConfigLoadError
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["ConfigNode", "ConfigStore"]
 
 
-@dataclass(frozen=True)
+@frozen
 class ConfigNode:
     """One stored config: ``name`` ends in ``.yaml``; ``package`` acts like a ``# @package`` header."""
 

@@ -11,9 +11,10 @@ The grammar functions themselves (``choice``, ``range``, casts, ...) live in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
+from runlab._values import frozen
 from runlab.config._override_values import thaw
 from runlab.errors import HydraException
 
@@ -35,7 +36,7 @@ def _frozen_tags(tags: Iterable[str] | None) -> frozenset[str]:
     return tags if isinstance(tags, frozenset) else frozenset(tags or ())
 
 
-@dataclass(frozen=True)
+@frozen
 class Sweep:
     """Base of every sweep; ``tags`` are free-form labels for optimizing sweepers (``tag(log, ...)``)."""
 
@@ -48,7 +49,7 @@ class Sweep:
         return "{" + ", ".join(repr(t) for t in sorted(self.tags)) + "}" if self.tags else "set()"
 
 
-@dataclass(frozen=True, repr=False)
+@frozen(repr=False)
 class ChoiceSweep(Sweep):
     """A discrete set of values: ``a,b,c`` (``simple_form``) or ``choice(a,b,c)``."""
 
@@ -70,7 +71,7 @@ class ChoiceSweep(Sweep):
         )
 
 
-@dataclass(frozen=True, repr=False)
+@frozen(repr=False)
 class RangeSweep(Sweep):
     """``range(start, stop, step)``: ints step like Python's range, any float steps in decimal."""
 
@@ -97,7 +98,7 @@ class RangeSweep(Sweep):
         )
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@frozen(repr=False, eq=False)
 class IntervalSweep(Sweep):
     """``interval(start, end)``: a continuous range, only meaningful to optimizing sweepers."""
 
@@ -123,7 +124,7 @@ class IntervalSweep(Sweep):
         return f"IntervalSweep(tags={self._tags_repr()}, start={self.start!r}, end={self.end!r})"
 
 
-@dataclass(frozen=True, repr=False)
+@frozen(repr=False)
 class Glob:
     """``glob(include, exclude)``: selects options of the config group named by the override key."""
 

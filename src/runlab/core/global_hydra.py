@@ -8,8 +8,9 @@ libraries that pass their search path explicitly need no global state at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from runlab._values import frozen
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["ConfigLoader", "GlobalHydra", "HydraSession"]
 
 
-@dataclass(frozen=True)
+@frozen
 class ConfigLoader:
     """What Hydra plugins call ``config_loader``: composition over one search path."""
 
@@ -115,7 +116,7 @@ class ConfigLoader:
         return self.repository.get_group_options(parent_name, ObjectType.GROUP)
 
 
-@dataclass(frozen=True)
+@frozen
 class HydraSession:
     """The initialized compose API: Hydra calls this object ``GlobalHydra.instance().hydra``."""
 

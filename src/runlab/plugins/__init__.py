@@ -14,8 +14,10 @@ adapted by :mod:`runlab.runtime.plugin_adapters`; their base classes live at Hyd
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from runlab._values import frozen
 
 if TYPE_CHECKING:  # pragma: no cover - omegaconf is imported by whoever builds the values
     from omegaconf import DictConfig
@@ -37,7 +39,7 @@ FAILED = "FAILED"
 """``JobResult.status`` of a job whose task raised, or whose worker died (``error`` says which)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class JobSpec:
     """One composed job of a sweep: everything a worker needs, nothing it must compute.
 
@@ -54,7 +56,7 @@ class JobSpec:
     output_dir: str
 
 
-@dataclass(frozen=True)
+@frozen
 class JobResult:
     """How one job ended.  ``error``/``traceback`` are text so results pickle whatever was raised."""
 
@@ -89,7 +91,7 @@ class Launcher(Protocol):
     def launch(self, jobs: Sequence[JobSpec], run: RunJob) -> Iterator[JobResult]: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class SweepContext:
     """What a sweeper may read before its first ``ask``.
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from runlab._values import frozen
 from runlab.runtime.reporting import run_and_report
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,7 +32,7 @@ _MULTIRUN_OVER_RUN_WARNING = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class AppSetup:
     """Everything fixed before the first composition: the app, its command line and its search path.
 
@@ -79,7 +79,7 @@ class AppSetup:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class AppContext:
     """What ``runlab.runtime.multirun.run_multirun`` receives to run a sweep.
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
+
+from runlab._values import frozen
 
 if TYPE_CHECKING:  # pragma: no cover
     import argparse
@@ -39,7 +41,7 @@ _CONFIG_PATH_HELP = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Invocation:
     """One parsed command line: which command to run and with which overrides.
 

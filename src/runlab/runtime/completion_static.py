@@ -12,8 +12,9 @@ from __future__ import annotations
 import ast
 import os
 import sys
-from dataclasses import dataclass
 from typing import Any
+
+from runlab._values import frozen
 
 __all__ = ["FALLBACK", "StaticApp", "main", "read_static_app"]
 
@@ -24,7 +25,7 @@ _UNSET = object()
 _DYNAMIC_MARKERS = ("ConfigStore", "HYDRA_MAIN_MODULE", "hydra_plugins")
 
 
-@dataclass(frozen=True)
+@frozen
 class StaticApp:
     """The decorator arguments found in the source (``version_base`` None means "current")."""
 

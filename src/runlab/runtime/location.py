@@ -9,15 +9,16 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass
 from typing import Any
+
+from runlab._values import frozen
 
 __all__ = ["AppLocation", "locate_app"]
 
 _MAIN_MODULE_VARS = ("HYDRA_MAIN_MODULE", "FB_PAR_MAIN_MODULE", "FB_XAR_MAIN_MODULE")
 
 
-@dataclass(frozen=True)
+@frozen
 class AppLocation:
     """``file`` is the defining script (file mode) or None; ``module`` the defining module (module mode)."""
 

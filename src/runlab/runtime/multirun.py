@@ -20,9 +20,10 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, overload
 
+from runlab._values import frozen
 from runlab.plugins import FAILED, JobResult, JobSpec, Launcher, RunJob, SweepContext, Sweeper
 from runlab.runtime.sweep_state import PlannedJob, SweepState, write_job_record
 
@@ -47,7 +48,7 @@ RESUME_ENV = "RUNLAB_RESUME_SWEEP_DIR"
 """Set by ``runlab resume``: the sweep directory the re-executed command must resume."""
 
 
-@dataclass(frozen=True)
+@frozen
 class MultirunSetup:
     """Everything the sweep loop needs that does not change between jobs.
 
@@ -69,7 +70,7 @@ class MultirunSetup:
     scratch_job: Callable[[Sequence[str]], DictConfig | None] | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class SweepOutcome:
     """The results of every job of the sweep (including those a resumed sweep skipped), by number."""
 

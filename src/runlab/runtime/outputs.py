@@ -7,8 +7,9 @@ names) can be tested and reused by launchers without touching the filesystem.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from runlab._values import frozen
 
 if TYPE_CHECKING:  # pragma: no cover
     from omegaconf import DictConfig
@@ -28,7 +29,7 @@ SWEEP_DIR_KEY = "hydra.sweep.dir"
 SWEEP_SUBDIR_KEY = "hydra.sweep.subdir"
 
 
-@dataclass(frozen=True)
+@frozen
 class SnapshotPaths:
     """The files Hydra writes into ``<output_dir>/<hydra.output_subdir>/``."""
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from runlab._values import frozen
 
 __all__ = [
     "Recording",
@@ -110,7 +111,7 @@ def origins_of(config: Any) -> TaskOrigins | None:
     return carried if isinstance(carried, TaskOrigins) else None
 
 
-@dataclass(frozen=True)
+@frozen
 class Recording:
     """A started run record plus origins still to compute when it finishes."""
 

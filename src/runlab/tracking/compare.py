@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from operator import methodcaller
 
+from runlab._values import frozen
 from runlab.tracking.model import Run
 
 __all__ = [
@@ -32,7 +32,7 @@ _MAXIMIZED = re.compile(
     r"($|[._\-])", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@frozen
 class CompareRow:
     """One parameter combination and its metric over the runs sharing it."""
 
@@ -50,7 +50,7 @@ class CompareRow:
         return dict(self.params).get(key, MISSING)
 
 
-@dataclass(frozen=True)
+@frozen
 class Comparison:
     """The compare table: rows sorted best first (rows without values last)."""
 

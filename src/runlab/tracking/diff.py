@@ -7,9 +7,9 @@ remaining differences are listed one by one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from runlab._values import frozen
 from runlab.tracking.records import RunRecord
 
 __all__ = ["ConfigDiff", "GroupChange", "ValueChange", "diff_records"]
@@ -17,7 +17,7 @@ __all__ = ["ConfigDiff", "GroupChange", "ValueChange", "diff_records"]
 _ABSENT = object()
 
 
-@dataclass(frozen=True)
+@frozen
 class ValueChange:
     """One config key whose value differs (``None`` side means absent: ``present`` says which)."""
 
@@ -30,7 +30,7 @@ class ValueChange:
     right_origin: str | None
 
 
-@dataclass(frozen=True)
+@frozen
 class GroupChange:
     """A config group whose selected option differs, and the keys that changed with it."""
 
@@ -40,7 +40,7 @@ class GroupChange:
     keys: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class ConfigDiff:
     left_id: str
     right_id: str

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import TYPE_CHECKING
+
+from runlab._values import frozen
 
 if TYPE_CHECKING:
     import subprocess
@@ -22,7 +24,7 @@ _CACHE_SECONDS = 60.0
 _cache: dict[str, tuple[float, GitState | None]] = {}
 
 
-@dataclass(frozen=True)
+@frozen
 class GitState:
     """Where the code came from."""
 

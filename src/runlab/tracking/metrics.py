@@ -27,11 +27,11 @@ from array import array
 from base64 import b64decode, b64encode
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar, Token
-from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from runlab._values import frozen
 from runlab.tracking.records import METRICS_FILE, RECORD_DIR
 from runlab.tracking.serialize import as_number
 
@@ -60,7 +60,7 @@ class NoActiveRunError(RuntimeError):
     """``log_metrics`` was called while no run is active (outside ``@runlab.main``)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class MetricSummary:
     """What the record keeps about one metric's series: enough to compare runs without the file."""
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+
+from runlab._values import frozen
 
 __all__ = ["MIGRATIONS", "Migration", "applied_migrations", "migrate"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Migration:
     """One schema step; ``name`` is its identity forever, so never rename or reorder them."""
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
+from runlab._values import frozen
 from runlab.tracking.records import METRICS_FILE, RECORD_DIR, RunRecord, read_record
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ __all__ = ["Run", "RunList", "run_from_record"]
 _FIELDS = ("run_id", "sweep_id", "job_num", "status", "start", "end", "duration", "host", "run_dir")
 
 
-@dataclass(frozen=True)
+@frozen
 class Run:
     """One run as the index knows it: identity, status, swept params and final metrics."""
 

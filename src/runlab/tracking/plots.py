@@ -12,10 +12,11 @@ import base64
 import io
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from runlab._values import frozen
 from runlab.tracking.compare import compare_runs, default_mode
 from runlab.tracking.model import Run
 
@@ -32,7 +33,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@frozen
 class Series:
     """One line (or set of points with error bars)."""
 
@@ -42,7 +43,7 @@ class Series:
     error: tuple[float | None, ...] | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Figure:
     """What to draw, independent of the library drawing it."""
 

@@ -8,10 +8,10 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from runlab._values import frozen
 from runlab.tracking.model import Run, RunList
 
 __all__ = [
@@ -33,7 +33,7 @@ _OPERATORS = ("<=", ">=", "!=", "==", "=", "<", ">", "~")
 _CONDITION = re.compile(r"^\s*([^<>=!~\s]+)\s*(<=|>=|!=|==|=|<|>|~)\s*(.*?)\s*$")
 
 
-@dataclass(frozen=True)
+@frozen
 class Condition:
     """One ``--where`` test: ``key op value``; ``db=mysql,postgres`` means any of the values."""
 

@@ -12,9 +12,11 @@ import json
 import os
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from runlab._values import frozen
 
 RECORD_DIR = ".runlab"
 RECORD_FILE = "run.json"
@@ -40,7 +42,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@frozen
 class RunRecord:
     """Everything known about one run (one job of a sweep, or a single run)."""
 

@@ -16,10 +16,10 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from runlab._values import frozen
 from runlab.tracking.environment import host_name, pid_alive
 from runlab.tracking.migrations import MIGRATIONS, Migration, migrate
 from runlab.tracking.records import (
@@ -65,7 +65,7 @@ def default_index_path(launch_dir: str | os.PathLike[str] | None = None) -> Path
     return Path(launch_dir or os.getcwd()) / RECORD_DIR / "index.db"
 
 
-@dataclass(frozen=True)
+@frozen
 class IndexStats:
     """What an indexing pass did."""
 

@@ -1,0 +1,122 @@
+"""``runlab._values.frozen`` behaves as ``dataclasses.dataclass(frozen=True)`` wherever runlab relies on it."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import pickle
+from dataclasses import field
+from typing import Any
+
+import pytest
+
+from runlab._values import frozen
+
+
+def _define(decorate: Any) -> dict[str, type]:
+    """The same classes, made by the decorator under test."""
+
+    @decorate
+    class Point:
+        x: int
+        y: int = 0
+        tags: tuple[str, ...] = field(default_factory=tuple)
+        note: str = field(default="", compare=False)
+        secret: str = field(default="s", repr=False)
+
+    @decorate
+    class Placed:
+        package: str | None = None
+
+        def __post_init__(self) -> None:
+            if self.package is None:
+                object.__setattr__(self, "package", "")
+
+    @decorate
+    class Point3(Point):
+        z: int = 0
+
+    return {"Point": Point, "Placed": Placed, "Point3": Point3}
+
+
+STANDARD = _define(dataclasses.dataclass(frozen=True))
+OURS = _define(frozen)
+
+
+@frozen
+class Pair:
+    """Module level, so that pickle can find it."""
+
+    a: int
+    b: tuple[str, ...] = ()
+
+
+@pytest.mark.parametrize("name", ["Point", "Point3"])
+def test_equality_hash_and_repr_are_the_frozen_dataclass_ones(name: str) -> None:
+    ours, standard = OURS[name], STANDARD[name]
+    a, b = ours(1, 2, ("t",), note="n1"), ours(1, 2, ("t",), note="n2")
+    assert a == b and hash(a) == hash(b)  # ``note`` does not compare
+    assert a != ours(1, 3) and a != standard(1, 2, ("t",)) and a != (1, 2)
+    assert len({a, b, ours(5)}) == 2
+    assert repr(a) == repr(standard(1, 2, ("t",), note="n1"))  # same qualname: same text
+    assert hash(a) == hash(standard(1, 2, ("t",), note="other"))
+
+
+def test_fields_are_read_only_after_init() -> None:
+    point = OURS["Point"](1)
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'x'"):
+        point.x = 2  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        point.other = 2  # type: ignore[attr-defined]
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'x'"):
+        del point.x  # type: ignore[misc]
+    assert point.x == 1
+    assert OURS["Placed"]().package == ""  # __post_init__ may still fix a field
+
+
+def test_dataclass_functions_copy_and_pickle_work() -> None:
+    point = OURS["Point"](1, 2, ("a",))
+    assert dataclasses.is_dataclass(point)
+    assert [f.name for f in dataclasses.fields(point)][:2] == ["x", "y"]
+    assert dataclasses.replace(point, y=5) == OURS["Point"](1, 5, ("a",))
+    assert dataclasses.asdict(point) == {"x": 1, "y": 2, "tags": ("a",), "note": "", "secret": "s"}
+    pair = Pair(1, ("x",))
+    assert pickle.loads(pickle.dumps(pair)) == pair
+    assert copy.deepcopy(pair) == pair and copy.copy(pair) == pair
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pickle.loads(pickle.dumps(pair)).a = 3  # type: ignore[misc]
+
+
+def test_options_and_methods_the_class_defines_are_kept() -> None:
+    @frozen(kw_only=True)
+    class Keyword:
+        a: int
+
+    with pytest.raises(TypeError):
+        Keyword(1)  # type: ignore[misc]
+    assert Keyword(a=1).a == 1
+
+    @frozen(repr=False)
+    class OwnRepr:
+        a: int
+
+        def __repr__(self) -> str:
+            return "own"
+
+    assert repr(OwnRepr(1)) == "own" and OwnRepr(1) == OwnRepr(1)
+
+    @frozen
+    class OwnEq:
+        a: int
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+    # as with dataclass: an own __eq__ stays, and hashing over the fields is still added
+    assert OwnEq(1) == OwnEq(2) and hash(OwnEq(1)) == hash((1,))
+
+    @frozen(eq=False)
+    class Identity:
+        a: int
+
+    assert Identity(1) != Identity(1) and len({Identity(1), Identity(1)}) == 2
