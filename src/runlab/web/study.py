@@ -25,13 +25,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from runlab.tracking.optuna_study import STUDY_RECORD, storage_file
 from runlab.web.charts import clean_json, figure_spec
 from runlab.web.data import Dashboard
 
 __all__ = ["install_study_views", "study_charts", "study_dir"]
 
 JOURNAL = "optuna.journal"
-STUDY_RECORD = os.path.join(".runlab", "optuna_study.json")  # runlab.tracking.optuna_study's record
 _SERVER_CACHE_SECONDS = 5.0
 
 
@@ -48,8 +48,6 @@ def study_dir(sweep_dir: str | None) -> str | None:
 def _version(sweep_dir: str) -> tuple[Any, ...]:
     """What changes when the study does: its file's mtime and size (a database server's study: the
     record's, and a time slot)."""
-    from runlab.tracking.optuna_study import storage_file
-
     try:
         recorded = os.stat(os.path.join(sweep_dir, STUDY_RECORD)).st_mtime_ns
     except OSError:
