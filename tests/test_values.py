@@ -120,3 +120,37 @@ def test_options_and_methods_the_class_defines_are_kept() -> None:
         a: int
 
     assert Identity(1) != Identity(1) and len({Identity(1), Identity(1)}) == 2
+
+
+def test_mutable_is_the_plain_dataclass() -> None:
+    from runlab._values import mutable
+
+    @mutable
+    class Schema:
+        dir: str = "out"
+        items: list[int] = field(default_factory=list)
+
+    @dataclasses.dataclass
+    class Standard:
+        dir: str = "out"
+        items: list[int] = field(default_factory=list)
+
+    schema = Schema()
+    schema.dir = "elsewhere"
+    schema.items.append(1)
+    assert schema == Schema("elsewhere", [1]) and schema != Schema()
+    assert repr(schema) == repr(Standard("elsewhere", [1])).replace("Standard", "Schema")
+    assert Schema.__hash__ is None and Standard.__hash__ is None
+    assert Schema().items is not Schema().items
+
+
+def test_hydra_schema_still_builds_the_typed_node() -> None:
+    from omegaconf import OmegaConf
+    from omegaconf.errors import ValidationError
+
+    from runlab.config.settings import HydraConf, JobConf
+
+    node = OmegaConf.structured(HydraConf)
+    assert OmegaConf.get_type(node.job) is JobConf and not OmegaConf.is_readonly(node)
+    with pytest.raises(ValidationError):
+        node.job.chdir = "not a bool"

@@ -32,7 +32,7 @@ else:  # typing has it from Python 3.11; on 3.10 only type checkers need the mar
 
 _T = TypeVar("_T")
 
-__all__ = ["frozen"]
+__all__ = ["frozen", "mutable"]
 
 
 @overload
@@ -54,10 +54,21 @@ def frozen(
     def wrap(target: type[_T]) -> type[_T]:
         body = dict(vars(target))
         made = dataclasses.dataclass(target, repr=False, eq=False, kw_only=kw_only)
-        _install(made, body, repr=repr, eq=eq)
+        _install(made, body, repr=repr, eq=eq, frozen=True)
         return made
 
     return wrap if cls is None else wrap(cls)
+
+
+@dataclass_transform(field_specifiers=(dataclasses.field, dataclasses.Field))
+def mutable(cls: type[_T], /) -> type[_T]:
+    """``@dataclass`` (fields may be assigned; equal instances are not hashable), cheaper to define
+    for the same reason as :func:`frozen`: the ``hydra:`` node's schema classes are loaded by every
+    app."""
+    body = dict(vars(cls))
+    made = dataclasses.dataclass(cls, repr=False, eq=False)
+    _install(made, body, repr=True, eq=True, frozen=False)
+    return made
 
 
 def _values(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
@@ -68,11 +79,13 @@ def _values(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
     return attrgetter(*names) if names else lambda obj: ()
 
 
-def _install(cls: type[Any], own: dict[str, Any], *, repr: bool, eq: bool) -> None:
-    """Add what ``dataclass(frozen=True)`` would, except what the class body (``own``) defines."""
+def _install(
+    cls: type[Any], own: dict[str, Any], *, repr: bool, eq: bool, frozen: bool
+) -> None:
+    """Add what ``dataclass(frozen=frozen)`` would, except what the class body (``own``) defines."""
     fields = dataclasses.fields(cls)
     field_names = frozenset(f.name for f in fields)
-    if "__setattr__" not in own:
+    if frozen and "__setattr__" not in own:
 
         def __setattr__(self: Any, name: str, value: Any) -> None:
             if name not in field_names or name in self.__dict__:
@@ -80,7 +93,7 @@ def _install(cls: type[Any], own: dict[str, Any], *, repr: bool, eq: bool) -> No
             object.__setattr__(self, name, value)  # __init__ setting the field once
 
         cls.__setattr__ = __setattr__  # type: ignore[assignment]
-    if "__delattr__" not in own:
+    if frozen and "__delattr__" not in own:
 
         def __delattr__(self: Any, name: str) -> None:
             raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
@@ -107,7 +120,9 @@ def _install(cls: type[Any], own: dict[str, Any], *, repr: bool, eq: bool) -> No
         cls.__eq__ = __eq__  # type: ignore[assignment]
     # As dataclass: a body's own __hash__ is kept, but not the None that defining __eq__ implies.
     explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
-    if not explicit_hash:
+    if not explicit_hash and not frozen:
+        cls.__hash__ = None  # type: ignore[assignment]  # equal by value, so not hashable
+    elif not explicit_hash:
         hashed = _values([f.name for f in fields if (f.compare if f.hash is None else f.hash)])
 
         def __hash__(self: Any) -> int:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
+
+from runlab._values import mutable
 
 __all__ = ["ConvertMode", "HydraContext", "RunMode", "TaskFunction"]
 
@@ -39,7 +40,7 @@ class ConvertMode(Enum):
         return hash(self.value)
 
 
-@dataclass
+@mutable
 class HydraContext:
     """What a Hydra-style sweeper or launcher plugin receives in ``setup``."""
 

@@ -8,9 +8,9 @@ and only then are grammar functions evaluated, so a syntax error anywhere wins o
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from runlab._values import mutable
 from runlab.config import _override_lexer as lex
 from runlab.config._override_values import FrozenDict, Quote, QuotedString
 from runlab.config.sweeps import ChoiceSweep
@@ -98,7 +98,7 @@ _PRIMITIVE_KINDS = frozenset(
 _DICT_KEY_KINDS = _PRIMITIVE_KINDS - {lex.COLON, lex.INTERPOLATION}
 
 
-@dataclass
+@mutable
 class _Call:
     """A function call found by the parser; evaluated once the whole override has parsed."""
 
@@ -107,7 +107,7 @@ class _Call:
     text: str
 
 
-@dataclass
+@mutable
 class _SimpleChoice:
     """``a,b,c`` whose elements contain calls still to evaluate."""
 

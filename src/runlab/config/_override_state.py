@@ -8,9 +8,10 @@ tree values themselves stay immutable: this object is the one piece of mutable b
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from runlab._values import mutable
 from runlab.config._default_elements import GroupDefault, Placed
 from runlab.errors import ConfigCompositionException
 
@@ -29,14 +30,14 @@ class GroupOverrideValueError(ConfigCompositionException, ValueError):
     """
 
 
-@dataclass
+@mutable
 class _OverrideMeta:
     external: bool
     containing_config: str | None = None
     used: bool = False
 
 
-@dataclass
+@mutable
 class _Deletion:
     name: str | None
     used: bool = False

@@ -12,10 +12,12 @@ as ``hydra/config`` when a repository is first built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from omegaconf import MISSING
+
+from runlab._values import mutable
 
 # Re-exported: the registration lives with the repository so that it need not import this module.
 from runlab.config.repository import BUILTIN_PROVIDER, register_builtin_configs
@@ -51,7 +53,7 @@ HYDRA_DEFAULTS: tuple[tuple[str, str | None], ...] = (
 """The ``hydra/*`` groups selected by default, in merge order (``_self_`` comes after them)."""
 
 
-@dataclass
+@mutable
 class HelpConf:
     """``--help``: ``template`` is a ``string.Template`` filled with the app's groups and config."""
 
@@ -61,7 +63,7 @@ class HelpConf:
     template: str = MISSING
 
 
-@dataclass
+@mutable
 class HydraHelpConf:
     """``--hydra-help``: same mechanism as :class:`HelpConf`, listing the ``hydra/*`` groups."""
 
@@ -69,14 +71,14 @@ class HydraHelpConf:
     template: str = MISSING
 
 
-@dataclass
+@mutable
 class RunDir:
     """Output directory of a single run (relative to the launch directory)."""
 
     dir: str = MISSING
 
 
-@dataclass
+@mutable
 class SweepDir:
     """Output directory of a sweep, and each job's subdirectory inside it."""
 
@@ -84,7 +86,7 @@ class SweepDir:
     subdir: str = MISSING
 
 
-@dataclass
+@mutable
 class OverridesConf:
     """The command-line overrides of this run, split into ``hydra.*`` ones and the task's own."""
 
@@ -92,7 +94,7 @@ class OverridesConf:
     task: list[str] = field(default_factory=list)
 
 
-@dataclass
+@mutable
 class JobConf:
     """The job: its name, id and number in a sweep, environment, and the override_dirname rule."""
 
@@ -106,11 +108,11 @@ class JobConf:
     env_set: dict[str, str] = field(default_factory=dict)
     env_copy: list[str] = field(default_factory=list)
 
-    @dataclass
+    @mutable
     class JobConfig:
         """Settings that shape values computed for the job."""
 
-        @dataclass
+        @mutable
         class OverrideDirname:
             """How ``hydra.job.override_dirname`` joins the task overrides."""
 
@@ -123,7 +125,7 @@ class JobConf:
     config: JobConfig = field(default_factory=JobConfig)
 
 
-@dataclass
+@mutable
 class ConfigSourceInfo:
     """One search path entry as recorded in ``hydra.runtime.config_sources``."""
 
@@ -132,7 +134,7 @@ class ConfigSourceInfo:
     provider: str
 
 
-@dataclass
+@mutable
 class RuntimeConf:
     """Facts filled in at composition time; users read them, never set them."""
 
@@ -149,7 +151,7 @@ def _default_hydra_defaults() -> list[Any]:
     return [{group: option} for group, option in HYDRA_DEFAULTS]
 
 
-@dataclass
+@mutable
 class HydraConf:
     """The ``hydra:`` node."""
 

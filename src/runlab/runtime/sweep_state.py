@@ -24,9 +24,9 @@ import os
 import pickle
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from runlab._values import mutable
 from runlab.errors import CompactHydraException
 from runlab.plugins import COMPLETED, JobResult
 
@@ -149,7 +149,7 @@ def decode_cache(text: str | None) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-@dataclass
+@mutable
 class PlannedJob:
     num: int
     overrides: tuple[str, ...]
