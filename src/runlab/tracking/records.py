@@ -144,9 +144,12 @@ def write_json_atomic(path: Path, data: Any, *, fsync: bool | None = None) -> No
     """
     if fsync is None:
         fsync = bool(os.environ.get("RUNLAB_FSYNC"))
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, indent=1, ensure_ascii=False, default=repr)
-    fd, tmp = _create_temporary(path)
+    try:
+        fd, tmp = _create_temporary(path)
+    except FileNotFoundError:  # the first write into this directory (not every write: a syscall)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _create_temporary(path)
     os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide records from other users of a shared dir
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
