@@ -12,7 +12,8 @@ What is measured: the wall time of a whole ``python app.py`` process in RUN mode
 * ``groups100``: a primary config whose defaults list selects one option in each of 100 config groups.
 
 Three columns: the floor (``python -c "import omegaconf"``: no app can start faster than its config library),
-runlab (``@runlab.main``) and hydra-core (``@hydra.main`` in the oracle environment).  Each cell is the median of
+runlab (``@runlab.main``) and hydra-core (``@hydra.main`` in the oracle environment), run in turn (floor,
+runlab, hydra, floor, ...) so that a drift of the machine's speed hits all three alike.  Each cell is the median of
 N runs after one warm-up run (bytecode compiled; ``PYTHONDONTWRITEBYTECODE`` removed from the environment).
 Each cell is shown twice: wall time (what the user waits for) and CPU time (user + sys of the app process,
 which a busy machine -- CI, a shared box -- does not inflate the way it inflates wall time).
@@ -132,12 +133,22 @@ def time_once(command: Command) -> tuple[float, float]:
     return elapsed, cpu
 
 
-def median_time(command: Command, runs: int) -> Timing:
-    time_once(command)  # warm-up: compiles bytecode, fills the OS file cache
-    samples = [time_once(command) for _ in range(runs)]
-    return Timing(
-        statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
-    )
+def median_times(commands: list[Command], runs: int) -> list[Timing]:
+    """Median wall and CPU time of each command, the commands run in turn (round-robin).
+
+    Interleaving matters on a shared machine: its speed drifts by tens of percent within minutes,
+    so timing the floor first and an app a minute later would compare two different machines.
+    """
+    for command in commands:
+        time_once(command)  # warm-up: compiles bytecode, fills the OS file cache
+    samples: list[list[tuple[float, float]]] = [[] for _ in commands]
+    for _ in range(runs):
+        for command, taken in zip(commands, samples):
+            taken.append(time_once(command))
+    return [
+        Timing(statistics.median(s[0] for s in taken), statistics.median(s[1] for s in taken))
+        for taken in samples
+    ]
 
 
 def oracle_python() -> str | None:
@@ -168,18 +179,19 @@ _HEADER = (
 def run_table(python: str, hydra_python: str | None, runs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="runlab-bench-") as tmp:
         apps = write_apps(Path(tmp))
-        floor = median_time(Command("floor", (python, "-c", "import omegaconf"), Path(tmp)), runs)
+        floor_command = Command("floor", (python, "-c", "import omegaconf"), Path(tmp))
         print(f"python: {python}")
         print(f"hydra-core: {hydra_python or 'not found (set RUNLAB_ORACLE_PYTHON)'}")
-        print(f"median of {runs} runs, milliseconds (RUN mode, outputs written)\n")
+        print(f"median of {runs} runs, milliseconds (RUN mode, outputs written);")
+        print("the floor, runlab and hydra-core run in turn, so each row compares one machine state\n")
         print(_HEADER)
         for name, app_dir in apps.items():
-            mine = median_time(Command(f"runlab {name}", (python, "runlab_app.py"), app_dir), runs)
-            theirs = (
-                median_time(Command(f"hydra {name}", (hydra_python, "hydra_app.py"), app_dir), runs)
-                if hydra_python
-                else None
-            )
+            commands = [floor_command, Command(f"runlab {name}", (python, "runlab_app.py"), app_dir)]
+            if hydra_python:
+                commands.append(Command(f"hydra {name}", (hydra_python, "hydra_app.py"), app_dir))
+            timings = median_times(commands, runs)
+            floor, mine = timings[0], timings[1]
+            theirs = timings[2] if hydra_python else None
             for clock in ("wall", "cpu"):
                 print(_row(name, clock, floor, mine, theirs), flush=True)
         print(f"\ntargets: runlab/floor <= {TARGET_VS_FLOOR}x, hydra/runlab >= {TARGET_VS_HYDRA}x")
