@@ -299,6 +299,8 @@ def app_sweep(trials: int, rounds: int) -> tuple[float, float]:
                 file.write(APP)
             with open(os.path.join(directory, "config.yaml"), "w", encoding="utf-8") as file:
                 file.write(APP_CONFIG.replace("summary: false", "summary: false\n    n_trials: 0"))
+            run(directory, 0)  # warm-up: the first run in a directory writes caches the others reuse
+            os.rename(os.path.join(directory, "sw"), os.path.join(directory, "sw_warm"))
             empty = run(directory, 0)
             os.rename(os.path.join(directory, "sw"), os.path.join(directory, "sw0"))
             full = run(directory, trials)
