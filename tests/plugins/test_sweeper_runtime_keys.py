@@ -73,3 +73,52 @@ def test_the_optuna_sweeper_gets_hydra_sweeper_resume() -> None:
     sweeper = create_sweeper(node)
     assert sweeper.resume is False and sweeper.fail_fast is True and sweeper.summary is False
     assert create_sweeper(_node("runlab.plugins.optuna.OptunaSweeper")).resume is True
+
+
+HYDRA_STYLE = '''
+from runlab.plugins.sweeper import Sweeper
+
+
+class OneBatchSweeper(Sweeper):
+    """Written for Hydra: takes only its own options, knows nothing of runlab's keys."""
+
+    def __init__(self, max_batch_size=None, params=None):
+        self.params = params
+
+    def setup(self, *, hydra_context, task_function, config):
+        self.hydra_context = hydra_context
+        self.config = config
+
+    def sweep(self, arguments):
+        batch = [["+x=1", *arguments], ["+x=2", *arguments]]
+        self.validate_batch_is_legal(batch)
+        return self.launcher.launch(batch, initial_job_idx=0)
+'''
+
+APP = '''
+import runlab
+
+@runlab.main(version_base=None, config_path=None, config_name=None)
+def main(cfg):
+    print(f"ran x={cfg.x}")
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+def test_a_hydra_style_sweeper_runs_with_the_runtime_keys_set(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    (tmp_path / "third_party_sweeper.py").write_text(HYDRA_STYLE)
+    (tmp_path / "app.py").write_text(APP)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_"))}
+    proc = subprocess.run(
+        [sys.executable, "app.py", "-m", "hydra.sweeper._target_=third_party_sweeper.OneBatchSweeper",
+         "+hydra.sweeper.resume=false", "+hydra.sweeper.fail_fast=true", "+hydra.sweeper.summary=false",
+         "hydra.sweep.dir=sw"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "ran x=1" in proc.stdout and "ran x=2" in proc.stdout
