@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from omegaconf import DictConfig, OmegaConf
-from test_optuna_sweeper import run_sweep
+from test_optuna_sweeper import record_batches, run_sweep
 
 from runlab.errors import HydraException
 from runlab.plugins.ax import STATE_FILE, AxSweeper, EarlyStopper, _import_ax_client, ax_parameters
@@ -164,15 +164,22 @@ def test_after_its_sobol_trials_ax_fits_a_model_and_proposes_from_it(
     assert "AxSweeper is launching 2 jobs" in caplog.text  # the Sobol batch, then the model's
 
 
-@pytest.mark.usefixtures("ax")
-def test_a_resumed_sweep_replays_its_jobs_and_continues_the_trial_count(tmp_path: Path) -> None:
-    calls: list[float] = []
+def failing_second_call(calls: list[float]) -> Any:
+    """The quadratic task, except that its second call raises; ``calls`` records each ``x``."""
 
     def flaky(cfg: DictConfig) -> float:
         calls.append(cfg.x)
         if len(calls) == 2:
             raise RuntimeError("flaky")
         return quadratic(cfg)
+
+    return flaky
+
+
+@pytest.mark.usefixtures("ax")
+def test_a_resumed_sweep_replays_its_jobs_and_continues_the_trial_count(tmp_path: Path) -> None:
+    calls: list[float] = []
+    flaky = failing_second_call(calls)
 
     def new_sweeper(max_trials: int) -> AxSweeper:
         return AxSweeper(ax_config={
@@ -313,12 +320,7 @@ def test_an_ax_app_killed_mid_sweep_resumes_and_records_every_trial(tmp_path: Pa
 @pytest.mark.usefixtures("ax")
 def test_a_resumed_replay_launches_at_most_max_batch_size_jobs_per_batch(tmp_path: Path) -> None:
     calls: list[float] = []
-
-    def flaky(cfg: DictConfig) -> float:
-        calls.append(cfg.x)
-        if len(calls) == 2:
-            raise RuntimeError("flaky")
-        return quadratic(cfg)
+    flaky = failing_second_call(calls)
 
     def new_sweeper(max_trials: int, max_batch_size: int | None) -> AxSweeper:
         return AxSweeper(max_batch_size=max_batch_size, ax_config={
@@ -334,17 +336,7 @@ def test_a_resumed_replay_launches_at_most_max_batch_size_jobs_per_batch(tmp_pat
     assert first.ask() is not None
 
     second = new_sweeper(5, 1)
-    batches: list[list[int]] = []
-    ask = second.ask
-
-    def recording_ask() -> list[list[str]] | None:
-        batch = ask()
-        if batch is not None:
-            start = sum(len(b) for b in batches)
-            batches.append(list(range(start, start + len(batch))))
-        return batch
-
-    second.ask = recording_ask  # type: ignore[method-assign]
+    batches = record_batches(second)
     outcome, ran = run_sweep(tmp_path, second, flaky)  # type: ignore[arg-type]
     assert ran == [1, 3, 4] and all(r.ok for r in outcome.results)
     # one job to run a batch (the failed 1, the interrupted 3): the completed 0 and 2 ride along, the

@@ -48,6 +48,22 @@ def _value(text: str) -> Any:
     return OmegaConf.create(f"v: {text}").v
 
 
+def record_batches(sweeper: Any) -> list[list[int]]:
+    """Wrap ``sweeper.ask``: the returned list fills with the job numbers of each batch asked."""
+    batches: list[list[int]] = []
+    ask = sweeper.ask
+
+    def recording_ask() -> list[list[str]] | None:
+        batch = ask()
+        if batch is not None:
+            start = sum(len(b) for b in batches)
+            batches.append(list(range(start, start + len(batch))))
+        return batch
+
+    sweeper.ask = recording_ask
+    return batches
+
+
 def run_sweep(
     tmp_path: Path, sweeper: OptunaSweeper, task: Task, overrides: Sequence[str] = (), *, fail_fast: bool = False
 ) -> tuple[SweepOutcome, list[int]]:
@@ -389,17 +405,7 @@ def test_a_resumed_replay_launches_at_most_n_jobs_per_batch(tmp_path: Path) -> N
                                    "overrides": overrides}) + "\n")
 
     second = OptunaSweeper(sampler=optuna.samplers.RandomSampler(seed=2), n_trials=6, n_jobs=2)
-    batches: list[list[int]] = []
-    ask = second.ask
-
-    def recording_ask() -> list[list[str]] | None:
-        batch = ask()
-        if batch is not None:
-            start = sum(len(b) for b in batches)
-            batches.append(list(range(start, start + len(batch))))
-        return batch
-
-    second.ask = recording_ask  # type: ignore[method-assign]
+    batches = record_batches(second)
     outcome, ran = run_sweep(tmp_path, second, quadratic, space)
     assert ran == [2, 3, 4, 5] and len(outcome.results) == 6
     # the two complete trials ride along with the first two to re-run; then the third; then a new one

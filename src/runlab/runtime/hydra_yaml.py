@@ -72,10 +72,10 @@ def overrides_yaml(task: Any) -> str:
     directly when every override is text PyYAML writes plain (``n=5``, ``db=mysql``)."""
     from omegaconf import OmegaConf
 
-    lines = _simple_dump(("task",), task)  # "task: []" or "task:" and one "- item" line each
-    if lines is None:
+    items = _plain_items(task)
+    if items is None:
         return OmegaConf.to_yaml(task)
-    return lines.partition("\n")[2] or "[]\n"
+    return "".join(f"- {text}\n" for text in items) if items else "[]\n"
 
 
 def _hydra_yaml_from_blocks(hydra_node: DictConfig, blocks: dict[tuple[str, ...], str]) -> str:
@@ -151,24 +151,34 @@ def _simple_dump(path: tuple[str, ...], node: Any) -> str | None:
     """The lines of a scalar or a list of scalars written directly: what a job of a sweep changes
     (its number, id, overrides, output dir) is almost always this simple, and PyYAML's machinery
     costs more than the rest of the job's ``hydra.yaml``.  None when anything needs PyYAML."""
-    from omegaconf import ListConfig, ValueNode
+    from omegaconf import ValueNode
 
     indent = "  " * (len(path) - 1)
     if isinstance(node, ValueNode):
         text = _plain(node._value())
         return None if text is None else f"{indent}{path[-1]}: {text}\n"
-    if isinstance(node, ListConfig) and not node._is_none() and not node._is_interpolation():
-        if not len(node):
-            return f"{indent}{path[-1]}: []\n"
-        lines = [f"{indent}{path[-1]}:\n"]
-        for index in range(len(node)):
-            item = node._get_node(index)
-            text = _plain(item._value()) if isinstance(item, ValueNode) else None
-            if text is None:
-                return None
-            lines.append(f"{indent}- {text}\n")
-        return "".join(lines)
-    return None
+    items = _plain_items(node)
+    if items is None:
+        return None
+    if not items:
+        return f"{indent}{path[-1]}: []\n"
+    return f"{indent}{path[-1]}:\n" + "".join(f"{indent}- {text}\n" for text in items)
+
+
+def _plain_items(node: Any) -> list[str] | None:
+    """The items of a list of plain scalars as PyYAML writes them; None for anything else."""
+    from omegaconf import ListConfig, ValueNode
+
+    if not isinstance(node, ListConfig) or node._is_none() or node._is_interpolation():
+        return None
+    items = []
+    for index in range(len(node)):
+        item = node._get_node(index)
+        text = _plain(item._value()) if isinstance(item, ValueNode) else None
+        if text is None:
+            return None
+        items.append(text)
+    return items
 
 
 _EMPTY_VIEW: list[Any] = []

@@ -110,9 +110,8 @@ class JobComposer:
         entry = self._templates.get(shape)
         if entry is None or not self._keys_independent(shape, parsed):
             return None
-        template, template_overrides, _ = entry
-        if self._changed_overrides(parsed, template_overrides) is None:
-            return None
+        template = entry[0]
+        # Independent keys also make any subset of them (the ones that differ) safe to apply.
         config = self._scratch.get(shape)
         if config is None:
             config = self._scratch[shape] = pickle.loads(template)
@@ -173,9 +172,7 @@ class JobComposer:
         if known is None:
             keys = [o.key_or_group for o in parsed]
             known = self._independent[shape] = all(
-                len([k for k in keys if k == key or k.startswith(key + ".") or key.startswith(k + ".")])
-                == 1
-                for key in (o.key_or_group for o in parsed if self._plain_value_change(o))
+                _alone(o.key_or_group, keys) for o in parsed if self._plain_value_change(o)
             )
         return known
 
@@ -185,13 +182,8 @@ class JobComposer:
     ) -> list[Override] | None:
         changed = [m for m, t in zip(parsed, template) if m.input_line != t.input_line or m != t]
         keys = [o.key_or_group for o in parsed]
-        for override in changed:
-            key = override.key_or_group
-            related = [
-                k for k in keys if k == key or k.startswith(key + ".") or key.startswith(k + ".")
-            ]
-            if len(related) != 1:
-                return None
+        if not all(_alone(override.key_or_group, keys) for override in changed):
+            return None
         return changed
 
     # -- building -----------------------------------------------------------------------------
@@ -245,3 +237,10 @@ class JobComposer:
         except Exception:  # noqa: BLE001 - a read-only or reshaped node: the full composition
             return False
         return True
+
+
+def _alone(key: str, keys: Sequence[str]) -> bool:
+    """``key`` occurs once in ``keys``, and no other key is its parent or child (so applying the
+    override of ``key`` in any order gives the same config)."""
+    related = [k for k in keys if k == key or k.startswith(key + ".") or key.startswith(k + ".")]
+    return len(related) == 1
