@@ -127,3 +127,43 @@ def test_json_log_records_each_line(tmp_path: Path) -> None:
 def test_json_log_creates_no_file_when_nothing_is_logged(tmp_path: Path) -> None:
     logs.detach_json_log(logs.attach_json_log(str(tmp_path)))
     assert not (tmp_path / ".runlab").exists()
+
+
+def test_job_logging_settings_of_template_jobs_resolve_each_jobs_own_values(tmp_path: Path) -> None:
+    # Jobs copied from one sweep template reuse the template's conversion; the values that
+    # interpolate (the log file, here also a format and a list entry) must still be each job's.
+    from runtime.runtime_helpers import make_config
+
+    from runlab.config._clone import clone_tree
+    from runlab.runtime.hydra_yaml import share_hydra_yaml_blocks
+
+    job_logging = json.loads(json.dumps(DEFAULT_JOB_LOGGING))
+    job_logging["handlers"]["file"]["filename"] = "${hydra.runtime.output_dir}/${hydra.job.name}.log"
+    # a resolver: not a form runlab resolves itself, so OmegaConf does (the fallback path)
+    job_logging["formatters"]["simple"]["format"] = "[${hydra.job.num}] ${oc.select:hydra.job.name,x}"
+    job_logging["root"]["handlers"] = ["console", "${hydra.job.override_dirname}"]
+    template = make_config(tmp_path, job_logging=job_logging)
+    for num in range(3):
+        job = clone_tree(template)
+        share_hydra_yaml_blocks(job, "logging-test-template")
+        job.hydra.job.num = num
+        job.hydra.job.override_dirname = f"file{num}"
+        job.hydra.runtime.output_dir = str(tmp_path / str(num))
+        expected = logs._to_plain(job.hydra.job_logging)
+        assert expected["handlers"]["file"]["filename"] == str(tmp_path / str(num) / "app.log")
+        assert expected["formatters"]["simple"]["format"] == f"[{num}] app"
+        assert logs.job_logging_settings(job) == expected
+    assert "logging-test-template" in logs._JOB_LOGGING_BY_TEMPLATE
+    settings = logs.job_logging_settings(job)
+    assert settings is not None
+    settings["handlers"]["file"]["filename"] = "changed"  # callers get their own copy
+    assert logs.job_logging_settings(job) == expected
+
+
+def test_job_logging_settings_without_a_template_or_a_node(tmp_path: Path) -> None:
+    from runtime.runtime_helpers import make_config
+
+    config = make_config(tmp_path)
+    config.hydra.runtime.output_dir = str(tmp_path)
+    assert logs.job_logging_settings(config) == logs._to_plain(config.hydra.job_logging)
+    assert logs.job_logging_settings(make_config(tmp_path, job_logging=None)) is None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Optional
 
 import pytest
 from omegaconf import OmegaConf
@@ -11,6 +13,7 @@ from omegaconf import OmegaConf
 from runlab.config.compose import ComposeContext, Composed, compose_config, compose_sweep_job
 from runlab.config.repository import ConfigRepository
 from runlab.config.searchpath import create_search_path
+from runlab.core.config_store import ConfigStore
 from runlab.errors import ConfigCompositionException
 from runlab.plugins.grid import expand_sweep
 from runlab.runtime.sweep_compose import JobComposer
@@ -37,6 +40,22 @@ def conf_dir(tmp_path: Path) -> Path:
     (conf / "db" / "mysql.yaml").write_text("driver: mysql\nport: 3306\n")
     (conf / "db" / "postgresql.yaml").write_text("driver: pg\nport: 5432\n")
     return conf
+
+
+def node_types(node: Any, path: str = "") -> dict[str, tuple[Any, ...]]:
+    """Each node's class and type metadata: what ``to_yaml`` cannot show (an int in an AnyNode or
+    in an IntegerNode dumps the same)."""
+    metadata = node._metadata
+    found = {path: (type(node), metadata.ref_type, metadata.object_type, metadata.optional,
+                    dict(metadata.flags or {}))}
+    content = node.__dict__.get("_content")
+    children = (
+        content.items() if isinstance(content, dict)
+        else enumerate(content) if isinstance(content, list) else ()
+    )
+    for key, child in children:
+        found.update(node_types(child, f"{path}.{key}"))
+    return found
 
 
 def master_for(conf: Path, overrides: list[str]) -> Composed:
@@ -66,6 +85,8 @@ SWEEPS = [
     (["nested={depth:3},{depth:4}"], 0),  # containers always compose fully
     (["~name", "lr=1,2"], 1),
     (["lr=1,2", "name=q", "+w=hello\\ world,'quoted,comma'"], 3),
+    (["lr=null,true,'${nested.depth}',???", "nested.depth=3"], 3),  # null, bool, interpolation, missing
+    (["hydra.job.config.override_dirname.kv_sep=@", "lr=1,2"], 1),  # the job's dirname settings
 ]
 
 
@@ -83,6 +104,7 @@ def test_fast_path_equals_full_composition(
         assert OmegaConf.is_struct(fast) and OmegaConf.is_struct(full)
         assert OmegaConf.to_yaml(fast, resolve=False) == OmegaConf.to_yaml(full, resolve=False)
         assert list(fast.hydra.overrides.task) == overrides
+        assert node_types(fast) == node_types(full), overrides
     assert composer.fast == fast_jobs
     assert composer.full == len(jobs) - fast_jobs
 
@@ -95,6 +117,37 @@ def test_a_bad_value_falls_back_to_the_full_composition_error(conf_dir: Path) ->
     with pytest.raises(ConfigCompositionException, match="Could not override 'nope'"):
         composer(["nope=2"])
     assert composer.fast == 0
+
+
+@dataclass
+class Schema:
+    count: int = 1
+    ratio: float = 0.5
+    flag: bool = False
+    label: Optional[str] = None  # noqa: UP045 - OmegaConf 2.3 reads Optional, not str | None
+
+
+def test_typed_values_convert_or_fall_back_as_a_full_composition_does(conf_dir: Path) -> None:
+    cs = ConfigStore.instance()
+    cs.store(name="sweep_compose_schema", node=Schema)
+    (conf_dir / "typed.yaml").write_text("defaults:\n  - sweep_compose_schema\n  - _self_\n")
+    context = ComposeContext(job_name="app", version_base="1.3", cwd=os.getcwd(), config_name="typed")
+    master = compose_config(
+        search_path=create_search_path(str(conf_dir)).entries, config_name="typed",
+        overrides=["count=1,2", "hydra.mode=MULTIRUN"], run_mode=RunMode.MULTIRUN, context=context,
+    )
+    composer = composer_for(master)
+    jobs = [["count=1", "ratio=1", "flag=true", "label=x"], ["count=2", "ratio=3", "flag=no", "label=null"],
+            ["count=' 7'", "ratio=2.5", "flag=false", "label=4"]]
+    for overrides in jobs:
+        fast = composer(overrides)
+        full = compose_sweep_job(master, overrides).config
+        assert OmegaConf.to_yaml(fast) == OmegaConf.to_yaml(full), overrides
+        assert node_types(fast) == node_types(full), overrides
+    assert composer.fast == 2
+    with pytest.raises(ConfigCompositionException, match="Error merging override count=abc"):
+        composer(["count=abc", "ratio=1", "flag=true", "label=x"])
+    assert composer.fast == 2 and composer.scratch(["count=abc", "ratio=1", "flag=true", "label=x"]) is None
 
 
 def test_template_is_not_affected_by_changes_to_returned_configs(conf_dir: Path) -> None:

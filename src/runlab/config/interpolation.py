@@ -17,7 +17,7 @@ from typing import Any
 
 from omegaconf import Container, DictConfig, ListConfig, OmegaConf
 
-__all__ = ["resolve_container", "select_resolved"]
+__all__ = ["resolve_container", "resolve_leaf", "select_resolved"]
 
 _KEY = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
 _TOKEN = re.compile(r"\$\{(?:(" + _KEY + r")|now:([A-Za-z0-9_%\-./]*%[A-Za-z0-9_%\-./]*))\}")
@@ -46,6 +46,22 @@ def resolve_container(node: DictConfig | ListConfig) -> Any:
         return _resolve_plain(node._get_root(), plain, 0)
     except _Fallback:
         return OmegaConf.to_container(node, resolve=True)
+
+
+def resolve_leaf(container: DictConfig | ListConfig, path: tuple[Any, ...]) -> Any:
+    """The value at ``path`` below ``container`` as ``resolve_container(container)`` has it there."""
+    parent: Any = container
+    for key in path[:-1]:
+        parent = parent._get_node(key)
+    leaf = parent._get_node(path[-1])
+    raw = leaf._value() if leaf is not None else None
+    if isinstance(raw, str) and "${" in raw:
+        try:
+            return _resolve_text(container._get_root(), raw, None, 0)
+        except _Fallback:
+            pass
+    value = parent[path[-1]]
+    return OmegaConf.to_container(value, resolve=True) if isinstance(value, Container) else value
 
 
 def _resolve_plain(root: Container, value: Any, depth: int) -> Any:

@@ -48,7 +48,9 @@ def set_hydra_config(config: DictConfig) -> None:
     global _current
     if config is None:  # pragma: no cover - defensive, Hydra asserts the same
         raise ValueError("HydraConfig.set_config() needs a config")
-    OmegaConf.set_readonly(config.hydra, True)
+    hydra = config.hydra
+    if hydra._get_node_flag("readonly") is not True:  # setting it again would re-walk the node
+        OmegaConf.set_readonly(hydra, True)
     _current = config
 
 

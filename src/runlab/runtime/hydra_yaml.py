@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from omegaconf import DictConfig
 
-__all__ = ["hydra_yaml", "overrides_yaml", "share_hydra_yaml_blocks"]
+__all__ = ["hydra_yaml", "overrides_yaml", "share_hydra_yaml_blocks", "template_key_of"]
 
 _SHARED_BLOCKS = "_runlab_hydra_yaml_blocks"
 _PER_JOB: dict[str, frozenset[str] | None] = {
@@ -40,6 +40,12 @@ def share_hydra_yaml_blocks(config: DictConfig, template_key: str) -> None:
     and the task's deep copy drops it.
     """
     config.__dict__[_SHARED_BLOCKS] = template_key
+
+
+def template_key_of(config: Any) -> str | None:
+    """The sweep template ``config`` was copied from (see ``share_hydra_yaml_blocks``), if any."""
+    key = config.__dict__.get(_SHARED_BLOCKS)
+    return key if isinstance(key, str) else None
 
 
 def hydra_yaml(config: DictConfig) -> str:

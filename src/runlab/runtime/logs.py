@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "configure_log",
     "detach_json_log",
     "flush_all_handlers",
+    "job_logging_settings",
 ]
 
 JSON_LOG_NAME = os.path.join(".runlab", "log.jsonl")
@@ -86,6 +87,65 @@ def _to_plain(log_config: Any) -> dict[str, Any]:
         assert isinstance(plain, dict)
         return {str(key): value for key, value in plain.items()}
     return dict(log_config)
+
+
+_JOB_LOGGING_BY_TEMPLATE: dict[str, tuple[dict[str, Any], list[tuple[Any, ...]]]] = {}
+_MAX_TEMPLATES = 64
+
+
+def job_logging_settings(config: Any) -> dict[str, Any] | None:
+    """The job's ``hydra.job_logging`` as plain, resolved settings; None when the node is null.
+
+    Jobs copied from one sweep template (see :mod:`runlab.runtime.sweep_compose`) share the node
+    unresolved, so its conversion is kept per template and only the values that interpolate -- the
+    log file's name -- are resolved again for each job.
+    """
+    import copy
+
+    from runlab.config.interpolation import resolve_leaf
+    from runlab.runtime.hydra_yaml import template_key_of
+
+    node = config.hydra.job_logging
+    template_key = template_key_of(config)
+    if node is None or template_key is None or not _is_plain_dict(node):
+        return None if node is None else _to_plain(node)
+    cached = _JOB_LOGGING_BY_TEMPLATE.get(template_key)
+    if cached is None:
+        from omegaconf import OmegaConf
+
+        converted = OmegaConf.to_container(node, resolve=False)
+        assert isinstance(converted, dict)
+        raw = {str(key): value for key, value in converted.items()}
+        if len(_JOB_LOGGING_BY_TEMPLATE) >= _MAX_TEMPLATES:
+            _JOB_LOGGING_BY_TEMPLATE.clear()
+        cached = _JOB_LOGGING_BY_TEMPLATE[template_key] = (raw, list(_interpolated(raw, ())))
+    raw, paths = cached
+    settings = copy.deepcopy(raw)
+    for path in paths:
+        parent: Any = settings
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = resolve_leaf(node, path)
+    return {str(key): value for key, value in settings.items()}
+
+
+def _is_plain_dict(node: Any) -> bool:
+    from omegaconf import DictConfig
+
+    return isinstance(node, DictConfig) and isinstance(node.__dict__.get("_content"), dict)
+
+
+def _interpolated(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
+    """Paths of the strings in ``value`` that interpolate (containers given as one are included)."""
+    if isinstance(value, str):
+        if "${" in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            yield from _interpolated(child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _interpolated(child, (*path, index))
 
 
 def _check_policy(settings: Mapping[str, Any]) -> None:

@@ -127,14 +127,18 @@ def _number_job(
     """Give ``config`` its job number and id; returns the id and the job's output directory."""
     from omegaconf import OmegaConf, open_dict, read_write
 
+    from runlab.config._node_values import set_existing_value
+
     job_id = _job_id(launcher, num, setup.job_name)
-    job = config.hydra.job
-    with read_write(job), open_dict(job):  # flags on the node alone: no walk of the whole config
-        job.num = num
-        job.id = job_id
+    hydra = config.hydra
+    job = hydra.job
+    if not set_existing_value(job, "num", num) or not set_existing_value(job, "id", job_id):
+        with read_write(job), open_dict(job):  # flags on the node alone: no walk of the config
+            job.num = num
+            job.id = job_id
     # Jobs share the master's resolver cache: ${now:...} gives the sweep's start time in every job.
     OmegaConf.copy_cache(from_config=setup.master, to_config=config)
-    subdir_node = config.hydra.sweep._get_node("subdir")
+    subdir_node = hydra.sweep._get_node("subdir")
     if subdir_node is None or subdir_node._value() != _DEFAULT_SUBDIR:
         # anything but the default needs the interpolation resolved; the default is the number
         subdir = OmegaConf.select(config, "hydra.sweep.subdir", throw_on_missing=True)

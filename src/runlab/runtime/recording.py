@@ -27,6 +27,7 @@ __all__ = [
     "finish_recording",
     "index_path_for",
     "origins_of",
+    "origins_table",
     "start_recording",
 ]
 
@@ -119,7 +120,8 @@ class Recording:
     pending_origins: TaskOrigins | None
 
 
-def _table_or_none(origins: TaskOrigins | None) -> dict[str, str] | None:
+def origins_table(origins: TaskOrigins | None) -> dict[str, str] | None:
+    """The worked-out table of ``origins`` (None when there are none or working them out fails)."""
     if origins is None:
         return None
     try:
@@ -134,13 +136,14 @@ def index_path_for(config: Any) -> str:
     The launch directory (``hydra.runtime.cwd``), not the current one: with ``hydra.job.chdir`` the job
     runs inside its output directory, and every job of a sweep must land in the same index.
     """
-    from_env = os.environ.get("RUNLAB_INDEX")
-    if from_env is not None:
-        return from_env
     from omegaconf import OmegaConf
 
-    launch_dir = str(OmegaConf.select(config, "hydra.runtime.cwd", default=None) or os.getcwd())
-    return os.path.join(launch_dir, ".runlab", "index.db")
+    return _index_path(str(OmegaConf.select(config, "hydra.runtime.cwd", default=None) or os.getcwd()))
+
+
+def _index_path(launch_dir: str) -> str:
+    from_env = os.environ.get("RUNLAB_INDEX")
+    return from_env if from_env is not None else os.path.join(launch_dir, ".runlab", "index.db")
 
 
 def start_recording(
@@ -167,19 +170,21 @@ def start_recording(
     from runlab.tracking.recorder import RunRecorder
 
     hydra = config.hydra
-    mode = OmegaConf.select(config, "hydra.mode")
+    mode = OmegaConf.select(hydra, "mode")
     in_sweep = str(getattr(mode, "name", mode)) == "MULTIRUN"
+    runtime = hydra.runtime
+    launch_dir = OmegaConf.select(runtime, "cwd", default=None) or os.getcwd()
     resolved_yaml: str | None = config_yaml  # the same text when there is nothing to resolve
     if "${" in config_yaml:
         try:
             resolved_yaml = OmegaConf.to_yaml(task_config, resolve=True)
         except Exception:  # noqa: BLE001 - an unresolvable config is recorded unresolved only
             resolved_yaml = None
-    choices_node = OmegaConf.select(config, "hydra.runtime.choices")
+    choices_node = runtime._get_node("choices")
     choices = OmegaConf.to_container(choices_node) if choices_node is not None else None
     origins = origins_of(config)
     ready = origins is not None and (origins.computed or not in_sweep)
-    table = _table_or_none(origins) if ready else None
+    table = origins_table(origins) if ready else None
     recorder = RunRecorder.start(
         output_dir,
         sweep_dir=str(select_resolved(config, "hydra.sweep.dir")) if in_sweep else None,
@@ -190,8 +195,8 @@ def start_recording(
         resolved_yaml=resolved_yaml,
         origins=table,
         command_line=sys.argv,
-        app_dir=str(OmegaConf.select(config, "hydra.runtime.cwd", default=os.getcwd())),
-        index_path=index_path_for(config),
+        app_dir=str(launch_dir),
+        index_path=_index_path(str(launch_dir)),
     )
     return Recording(recorder, None if ready else origins)
 
@@ -202,5 +207,5 @@ def finish_recording(
     """Close the run record started by ``start_recording`` with the job's outcome."""
     if handle is None:
         return
-    origins = _table_or_none(handle.pending_origins)
+    origins = origins_table(handle.pending_origins)
     handle.recorder.finish(status.lower(), return_value=return_value, error=error, origins=origins)

@@ -1,0 +1,24 @@
+"""Setting a value the runtime owns (``hydra.job.num``, ``hydra.runtime.output_dir``) on its node.
+
+Assigning through a DictConfig looks the key up, re-checks the parent's struct and read-only flags
+and, on OmegaConf 2.4, goes through the conversion-warning wrapper: ~50 us a value, several times per
+sweep job.  The node's own ``_set_value`` validates the value the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["set_existing_value"]
+
+
+def set_existing_value(parent: Any, key: str, value: Any) -> bool:
+    """Set ``parent[key]`` on its node when it is an existing, writable value node; False otherwise
+    (a missing key, a container, a read-only node), for the caller to assign the usual way."""
+    from omegaconf import ValueNode
+
+    node = parent._get_node(key)
+    if not isinstance(node, ValueNode) or node._get_flag("readonly"):
+        return False
+    node._set_value(value)
+    return True
