@@ -77,7 +77,8 @@ def _env(runlab: bool) -> dict[str, str]:
         k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_", "PYTHONPATH"))
     }
     if runlab:
-        env["PYTHONPATH"] = str(SHIM)
+        # the shim maps ``import hydra`` to runlab; src/ makes it this checkout's runlab
+        env["PYTHONPATH"] = os.pathsep.join([str(SHIM), str(ROOT / "src")])
         env["RUNLAB_PROGRESS"] = "off"
     return env
 

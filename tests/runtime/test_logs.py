@@ -167,3 +167,13 @@ def test_job_logging_settings_without_a_template_or_a_node(tmp_path: Path) -> No
     config.hydra.runtime.output_dir = str(tmp_path)
     assert logs.job_logging_settings(config) == logs._to_plain(config.hydra.job_logging)
     assert logs.job_logging_settings(make_config(tmp_path, job_logging=None)) is None
+
+
+def test_copy_settings_copies_containers_and_shares_values() -> None:
+    stream = object()
+    settings = {"handlers": {"a": {"stream": stream, "args": [1, {"x": 2}]}}, "version": 1}
+    copied = logs.copy_settings(settings)
+    assert copied == settings
+    assert copied["handlers"]["a"] is not settings["handlers"]["a"]
+    assert copied["handlers"]["a"]["args"][1] is not settings["handlers"]["a"]["args"][1]
+    assert copied["handlers"]["a"]["stream"] is stream

@@ -85,27 +85,41 @@ def overrides_yaml(task: Any) -> str:
 
 
 def _hydra_yaml_from_blocks(hydra_node: DictConfig, blocks: dict[tuple[str, ...], str]) -> str:
-    from omegaconf import DictConfig
-
-    if not len(hydra_node):
+    # The nodes are read from the content dicts directly (as iterating and looking each key up
+    # would, minus ~35 lookups a job); a node that is not a plain dict takes the generic path.
+    content = _children(hydra_node)
+    if content is None:
+        raise ValueError("not a mapping of nodes")  # the caller's generic path dumps it
+    if not content:
         return _dump(("hydra",), {})
     parts = ["hydra:\n"]
-    for key in map(str, hydra_node):
-        child = hydra_node._get_node(key)
+    for key, child in content.items():
         per_job = _PER_JOB.get(key, frozenset())
+        grandchildren = _children(child) if per_job else None
         if per_job is None:
             parts.append(_dump(("hydra", key), child))
-        elif not per_job or not isinstance(child, DictConfig) or not len(child):
+        elif not grandchildren:
             parts.append(_cached(blocks, ("hydra", key), child))
         else:
             parts.append(f"  {key}:\n")
-            for sub in map(str, child):
-                grandchild = child._get_node(sub)
+            for sub, grandchild in grandchildren.items():
                 path = ("hydra", key, sub)
                 parts.append(
                     _dump(path, grandchild) if sub in per_job else _cached(blocks, path, grandchild)
                 )
     return "".join(parts)
+
+
+def _children(node: Any) -> dict[str, Any] | None:
+    """A DictConfig's child nodes by (string) key; None when it is not a dict of nodes."""
+    from omegaconf import DictConfig
+
+    if not isinstance(node, DictConfig):
+        return None
+    content = node.__dict__.get("_content")
+    if not isinstance(content, dict) or not all(type(key) is str for key in content):
+        return None
+    return content
 
 
 def _cached(blocks: dict[tuple[str, ...], str], path: tuple[str, ...], node: Any) -> str:

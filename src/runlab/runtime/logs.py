@@ -25,6 +25,7 @@ __all__ = [
     "apply_logging_config",
     "attach_json_log",
     "configure_log",
+    "copy_settings",
     "detach_json_log",
     "flush_all_handlers",
     "job_logging_settings",
@@ -100,8 +101,6 @@ def job_logging_settings(config: Any) -> dict[str, Any] | None:
     unresolved, so its conversion is kept per template and only the values that interpolate -- the
     log file's name -- are resolved again for each job.
     """
-    import copy
-
     from runlab.config.interpolation import resolve_leaf
     from runlab.runtime.hydra_yaml import template_key_of
 
@@ -120,13 +119,23 @@ def job_logging_settings(config: Any) -> dict[str, Any] | None:
             _JOB_LOGGING_BY_TEMPLATE.clear()
         cached = _JOB_LOGGING_BY_TEMPLATE[template_key] = (raw, list(_interpolated(raw, ())))
     raw, paths = cached
-    settings = copy.deepcopy(raw)
+    settings = copy_settings(raw)
     for path in paths:
         parent: Any = settings
         for key in path[:-1]:
             parent = parent[key]
         parent[path[-1]] = resolve_leaf(node, path)
     return {str(key): value for key, value in settings.items()}
+
+
+def copy_settings(value: Any) -> Any:
+    """A copy of plain logging settings (``dictConfig`` may rewrite the mapping it is given): dicts
+    and lists copied, everything else shared, ~10x cheaper than ``copy.deepcopy``."""
+    if isinstance(value, dict):
+        return {key: copy_settings(child) for key, child in value.items()}
+    if isinstance(value, list):
+        return [copy_settings(child) for child in value]
+    return value
 
 
 def _is_plain_dict(node: Any) -> bool:

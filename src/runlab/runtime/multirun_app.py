@@ -6,7 +6,6 @@ compositions and tasks, and this module stays a thin adapter over the runtime's 
 
 from __future__ import annotations
 
-import copy
 import os
 import subprocess
 import sys
@@ -52,7 +51,7 @@ class TaskRunner:
             if os.getpid() == self.parent_pid:
                 # The job configured job logging in this process; the sweep's own lines
                 # ("#i : ...") go back to Hydra's format, as after each job of Hydra's basic launcher.
-                from runlab.runtime.logs import configure_log
+                from runlab.runtime.logs import configure_log, copy_settings
 
                 hydra = spec.config.hydra
                 if self._hydra_logging is None:
@@ -64,8 +63,7 @@ class TaskRunner:
                         if node is not None
                         else (None,)
                     )
-                # a copy: logging's dictConfig may rewrite the mapping it is given
-                configure_log(copy.deepcopy(self._hydra_logging[0]), hydra.verbose)
+                configure_log(copy_settings(self._hydra_logging[0]), hydra.verbose)
 
 
 def _command() -> dict[str, Any]:
