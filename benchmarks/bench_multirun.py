@@ -8,7 +8,13 @@ Scenarios (each a real ``python app.py -m ...`` subprocess, so start-up is inclu
   as CPU time of the sweep process; target <= 5 ms/job); hydra-core in the oracle env for comparison;
 * the process launcher on 1,000 no-op jobs (target: total <= 2x the basic launcher's);
 * 20 CPU-bound jobs of ~0.5 s (target: processes >= 1.8x faster than basic on 2 cores);
-* peak memory (max RSS of the sweep process) against the number of jobs.
+* peak memory (max RSS of the sweep process) against the number of jobs;
+* the file-system floor: the directories and files a job leaves (Hydra's own: the job dir, ``.hydra/``
+  with its three files and the log; runlab's: those plus the run record, written twice, and the
+  sweep's job record) created from plain Python, per job, on the same disk.
+
+Sweeps are deleted only at the end: on disks mounted with ``discard`` deleting thousands of files
+makes creating files slow for seconds afterwards, which would bill one sweep's clean-up to the next.
 
 Usage: ``python benchmarks/bench_multirun.py [--quick] [--no-hydra] [--hydra-max N] [--repeat R]``.
 ``--quick`` uses 10/100 jobs and 8 CPU-bound jobs.  Results are printed as a table plus ratios.
@@ -100,7 +106,6 @@ def run_sweep(root: Path, python: str, runlab: bool, jobs: int, *extra: str) -> 
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         sys.stderr.write(stderr.decode(errors="replace"))
-    shutil.rmtree(sweep, ignore_errors=True)
     return Measurement(elapsed, int(usage.ru_maxrss), code, usage.ru_utime + usage.ru_stime)
 
 
@@ -113,26 +118,71 @@ class PerJob:
     big: Measurement
 
 
+def _create(path: str, size: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, b"x" * size)
+    finally:
+        os.close(fd)
+
+
+def _replace_with(path: str, size: int) -> None:
+    _create(path + ".tmp", size)
+    os.replace(path + ".tmp", path)
+
+
+def file_floor_ms(root: Path, jobs: int, runlab_records: bool) -> float:
+    """Per-job wall time of creating a job's directories and files from plain Python."""
+    base = root / f"floor-{time.monotonic_ns()}"
+    (base / ".runlab" / "jobs").mkdir(parents=True)
+    started = time.perf_counter()
+    for num in range(jobs):
+        job = str(base / str(num))
+        os.mkdir(job)
+        os.mkdir(job + "/.hydra")
+        for name, size in (("config.yaml", 100), ("hydra.yaml", 3000), ("overrides.yaml", 10)):
+            _create(f"{job}/.hydra/{name}", size)
+        _create(f"{job}/app.log", 0)
+        if runlab_records:
+            os.mkdir(job + "/.runlab")
+            _replace_with(job + "/.runlab/run.json", 1500)  # started
+            _replace_with(job + "/.runlab/run.json", 1600)  # finished
+            _replace_with(str(base / ".runlab" / "jobs" / f"{num}.json"), 300)
+    return (time.perf_counter() - started) / jobs * 1000
+
+
+@dataclass(frozen=True)
+class Contender:
+    label: str
+    python: str
+    runlab: bool
+
+
 def per_job_ms(
-    root: Path, python: str, runlab: bool, jobs: int, *extra: str, repeat: int = 3
-) -> PerJob:
-    """The file system's cost on this kind of machine swings by seconds between identical
-    1,000-job sweeps (writeback), so a one-job and an N-job sweep run in turn ``repeat`` times."""
-    bases: list[Measurement] = []
-    bigs: list[Measurement] = []
+    root: Path, contenders: list[Contender], jobs: int, *extra: str, repeat: int = 3
+) -> list[PerJob]:
+    """Per-job cost of each contender: a one-job and an N-job sweep of each, all in turn, ``repeat``
+    times (this machine's speed drifts by tens of percent within minutes; taking turns makes the
+    drift hit every contender alike)."""
+    bases: list[list[Measurement]] = [[] for _ in contenders]
+    bigs: list[list[Measurement]] = [[] for _ in contenders]
     for _ in range(repeat):
-        bases.append(run_sweep(root, python, runlab, 1, *extra))
-        bigs.append(run_sweep(root, python, runlab, jobs, *extra))
+        for i, contender in enumerate(contenders):
+            bases[i].append(run_sweep(root, contender.python, contender.runlab, 1, *extra))
+            bigs[i].append(run_sweep(root, contender.python, contender.runlab, jobs, *extra))
 
     def median(values: list[float]) -> float:
         return statistics.median(values)
 
-    wall = (median([m.seconds for m in bigs]) - median([m.seconds for m in bases])) / (jobs - 1)
-    cpu = (median([m.cpu_seconds for m in bigs]) - median([m.cpu_seconds for m in bases])) / (
-        jobs - 1
-    )
-    typical = sorted(bigs, key=lambda m: m.seconds)[len(bigs) // 2]
-    return PerJob(wall * 1000, cpu * 1000, typical)
+    results = []
+    for base, big in zip(bases, bigs):
+        wall = (median([m.seconds for m in big]) - median([m.seconds for m in base])) / (jobs - 1)
+        cpu = (median([m.cpu_seconds for m in big]) - median([m.cpu_seconds for m in base])) / (
+            jobs - 1
+        )
+        typical = sorted(big, key=lambda m: m.seconds)[len(big) // 2]
+        results.append(PerJob(wall * 1000, cpu * 1000, typical))
+    return results
 
 
 def main(argv: list[str]) -> int:
@@ -152,21 +202,26 @@ def main(argv: list[str]) -> int:
         _write_app(root)
         print(f"{'scenario':<44}{'total s':>10}{'ms/job':>10}{'CPU ms/job':>12}{'max RSS MB':>12}")
         basic_totals: dict[int, float] = {}
+        ours_contender = Contender("runlab", sys.executable, True)
+        hydra_contender = Contender("hydra-core", str(ORACLE), False)
         for n in sizes:
-            ours = per_job_ms(root, sys.executable, True, n, repeat=options.repeat)
+            with_hydra = have_hydra and n <= options.hydra_max
+            contenders = [ours_contender, hydra_contender] if with_hydra else [ours_contender]
+            measured = per_job_ms(root, contenders, n, repeat=options.repeat)
+            ours = measured[0]
             m = ours.big
             basic_totals[n] = m.seconds
             print(
                 f"{f'runlab basic, {n} no-op jobs':<44}{m.seconds:>10.2f}{ours.wall_ms:>10.2f}"
                 f"{ours.cpu_ms:>12.2f}{m.max_rss_kb / 1024:>12.1f}"
             )
-            if have_hydra and n <= options.hydra_max:
-                theirs = per_job_ms(root, str(ORACLE), False, n, repeat=options.repeat)
+            if with_hydra:
+                theirs = measured[1]
                 hm = theirs.big
                 print(
                     f"{f'hydra-core basic, {n} no-op jobs':<44}{hm.seconds:>10.2f}{theirs.wall_ms:>10.2f}"
                     f"{theirs.cpu_ms:>12.2f}{hm.max_rss_kb / 1024:>12.1f}"
-                    f"   (runlab/hydra per job: {ours.wall_ms / theirs.wall_ms:.2f})"
+                    f"   (runlab/hydra per job: {ours.wall_ms / theirs.wall_ms:.3f})"
                 )
         n = sizes[-1]
         proc_extra = ("hydra/launcher=processes",)
@@ -190,6 +245,13 @@ def main(argv: list[str]) -> int:
         print(
             f"{f'runlab processes (2), {cpu_jobs} x 0.5 s CPU':<44}{p.seconds:>10.2f}"
             f"   (speed-up: {b.seconds / p.seconds:.2f}x, target >= 1.8 on 2 cores; cores here: {os.cpu_count()})"
+        )
+        floor_jobs = sizes[-1]
+        hydra_floor = statistics.median(file_floor_ms(root, floor_jobs, False) for _ in range(3))
+        runlab_floor = statistics.median(file_floor_ms(root, floor_jobs, True) for _ in range(3))
+        print(
+            f"file-system floor, {floor_jobs} jobs from plain Python: Hydra's layout "
+            f"{hydra_floor:.2f} ms/job, with runlab's records {runlab_floor:.2f} ms/job"
         )
         print("peak memory vs jobs (runlab basic):")
         for n in sizes:
