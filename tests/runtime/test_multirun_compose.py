@@ -199,3 +199,18 @@ def test_scratch_refuses_what_it_cannot_check(
     composer(["nested.depth=1", "nested=x"])
     # keys that overlap cannot be re-applied in any order: never checked on a scratch copy
     assert composer.scratch(["nested.depth=2", "nested=x"]) is None
+
+
+def test_the_parse_caches_stay_bounded_in_a_long_sweep(
+    conf_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runlab.runtime import sweep_compose
+
+    monkeypatch.setattr(sweep_compose, "_MAX_PARSED", 4)
+    master = master_for(conf_dir, ["lr=1,2"])
+    composer = composer_for(master)
+    for value in range(12):
+        job = composer([f"lr={value}"])
+        assert job.lr == value and list(job.hydra.overrides.task) == [f"lr={value}"]
+        assert len(composer._parsed) <= 4 and len(composer._plain) <= 4
+    assert composer.fast == 11

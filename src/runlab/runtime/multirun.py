@@ -197,7 +197,6 @@ class _BatchPlan:
     def add_checked(self, num: int, overrides: Sequence[str], output_dir: str) -> None:
         """A job checked without keeping its config: it is composed again when launched."""
         self.planned.append(PlannedJob(num, tuple(overrides), output_dir))
-        self._kept[num] = None
 
     def add(self, spec: JobSpec) -> None:
         import pickle
@@ -225,7 +224,7 @@ class _BatchPlan:
             import zlib
 
             def build(job: PlannedJob) -> JobSpec:
-                data = self._kept[job.num]
+                data = self._kept.get(job.num)
                 if data is None:
                     return _make_spec(setup, launcher, job.num, list(job.overrides))
                 spec: JobSpec = pickle.loads(zlib.decompress(data))

@@ -35,6 +35,7 @@ __all__ = ["JobComposer"]
 
 
 _MAX_TEMPLATES = 64
+_MAX_PARSED = 4096
 _TEMPLATE_NUMBERS = itertools.count()
 
 
@@ -141,6 +142,8 @@ class JobComposer:
                     override = parse_override(text)
                 except Exception:  # noqa: BLE001 - the full composition reports it properly
                     return None
+                if len(self._parsed) >= _MAX_PARSED:
+                    self._parsed.clear()  # a sweep's values are mostly distinct: keep memory flat
                 self._parsed[text] = override
             parsed.append(override)
         return parsed
@@ -158,6 +161,8 @@ class JobComposer:
         text = override.input_line or ""
         known = self._plain.get(text)
         if known is None:
+            if len(self._plain) >= _MAX_PARSED:
+                self._plain.clear()
             known = self._plain[text] = (
                 override.type in (OverrideType.CHANGE, OverrideType.ADD)
                 and override.value_type == ValueType.ELEMENT

@@ -227,11 +227,16 @@ class SweepState:
         self._save()
 
     def _save(self) -> None:
-        self.plan["jobs"] = [
+        from runlab.tracking.records import dump_json_lines
+
+        # The job list is built for the file only (kept once, as ``self.jobs``) and written by the C
+        # encoder: a sweeper that asks one job at a time rewrites the plan after every job.
+        plan = dict(self.plan)
+        plan["jobs"] = [
             {"num": j.num, "overrides": list(j.overrides), "output_dir": j.output_dir}
             for j in self.jobs
         ]
-        _write_atomically(os.path.join(self.state_dir, PLAN_FILE), json.dumps(self.plan, indent=1))
+        _write_atomically(os.path.join(self.state_dir, PLAN_FILE), dump_json_lines(plan))
 
     def close(self) -> None:
         if self._lock_fd is not None:
