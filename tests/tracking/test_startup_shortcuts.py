@@ -31,6 +31,21 @@ def test_distribution_version_reads_a_dist_info_on_sys_path(
     assert environment.distribution_version("fancy-pkg") == metadata.version("fancy-pkg") == "1.2.3"
 
 
+@pytest.mark.parametrize("layout", ["directory", "file"])
+def test_distribution_version_reads_an_egg_info_like_importlib(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str) -> None:
+    # setuptools leaves <name>.egg-info in a source tree; run with PYTHONPATH=src it comes first.
+    headers = "Metadata-Version: 2.1\nName: eggy-pkg\nVersion: 4.5.6\n\nBody\n"
+    if layout == "directory":
+        (tmp_path / "eggy_pkg.egg-info").mkdir()
+        (tmp_path / "eggy_pkg.egg-info" / "PKG-INFO").write_text(headers)
+    else:
+        (tmp_path / "eggy_pkg-4.5.6-py3.11.egg-info").write_text(headers)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert environment._fast_distribution_version("eggy-pkg") == "4.5.6"
+    assert metadata.version("eggy-pkg") == "4.5.6"
+
+
 def test_no_git_process_outside_a_work_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if any((parent / ".git").exists() for parent in [tmp_path, *tmp_path.parents]):
         pytest.fail(f"{tmp_path} lies inside a git work tree: the test needs one outside")

@@ -150,9 +150,14 @@ def _fast_distribution_version(name: str) -> str | None:
                 matches.append(child)
         if not matches:
             continue
-        if len(matches) != 1 or not matches[0].lower().endswith(".dist-info"):
+        if len(matches) != 1:
             return None
-        return _header_version(os.path.join(root, matches[0], "METADATA"))
+        found = os.path.join(root, matches[0])
+        if matches[0].lower().endswith(".dist-info"):
+            return _header_version(os.path.join(found, "METADATA"))
+        # An egg-info, as setuptools leaves in a source tree run with PYTHONPATH=src: a directory
+        # holding PKG-INFO, or (distutils) the metadata file itself, read as importlib does.
+        return _header_version(found if os.path.isfile(found) else os.path.join(found, "PKG-INFO"))
     return None
 
 
