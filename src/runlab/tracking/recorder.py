@@ -272,9 +272,9 @@ class RunRecorder:
 
 _index_lock = threading.Lock()
 def _record_mtime(run_dir: str) -> float | None:
-    from runlab.tracking.records import record_path
+    from runlab.tracking.records import RECORD_DIR, RECORD_FILE
 
-    try:
-        return os.stat(record_path(run_dir)).st_mtime
+    try:  # os.path rather than record_path(): a pathlib.Path costs more than the stat, twice a job
+        return os.stat(os.path.join(run_dir, RECORD_DIR, RECORD_FILE)).st_mtime
     except OSError:
         return None
