@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from omegaconf import OmegaConf, ValidationError
 
-from runlab.config._node_values import set_existing_value
+from runlab.config._node_values import set_existing_value, set_own_value
 
 
 @dataclass
@@ -33,3 +33,16 @@ def test_declines_what_an_assignment_must_handle() -> None:
     OmegaConf.set_readonly(config.job, True)
     assert not set_existing_value(config.job, "num", 3)  # read-only through its parent
     assert config.job.num == 0 and "new" not in config.free
+
+
+def test_own_values_are_set_whatever_the_flags() -> None:
+    config = OmegaConf.create({"job": Job, "free": {"x": 1}})
+    OmegaConf.set_struct(config, True)
+    OmegaConf.set_readonly(config, True)
+    set_own_value(config.job, "num", 5)  # read-only: assigned inside read_write
+    set_own_value(config.free, "added", 2)  # struct and missing: assigned inside open_dict
+    assert config.job.num == 5 and config.free.added == 2
+    assert OmegaConf.is_readonly(config.job) and OmegaConf.is_struct(config.free)
+    OmegaConf.set_readonly(config, False)
+    set_own_value(config.job, "num", 6)  # writable: on the node
+    assert config.job.num == 6

@@ -222,14 +222,14 @@ def test_copy_without_hydra_keeps_everything_else(tmp_path: Path) -> None:
 def test_copy_without_hydra_equals_a_deep_copy_and_leaves_the_config_alone(tmp_path: Path) -> None:
     import copy
 
-    from runlab.runtime.hydra_yaml import share_hydra_yaml_blocks
     from runlab.runtime.jobs import copy_without_hydra
+    from runlab.runtime.templates import mark_template, template_key_of
 
     config = make_config(tmp_path, app={"a": 1, "when": "${now:%H}", "b": {"c": [1, {"d": 2}]}})
     OmegaConf.set_struct(config, True)
     OmegaConf.set_readonly(config.b, True)
     assert config.when  # fills the resolver cache, which the copy keeps (same time in the task)
-    share_hydra_yaml_blocks(config, "some-template")
+    mark_template(config, "some-template")
     keys = list(config)
     copied = copy_without_hydra(config)
     expected = copy.deepcopy(config)
@@ -240,18 +240,20 @@ def test_copy_without_hydra_equals_a_deep_copy_and_leaves_the_config_alone(tmp_p
     assert not OmegaConf.is_readonly(copied)
     assert OmegaConf.get_cache(copied) == OmegaConf.get_cache(config)
     assert copied.b._get_parent() is copied and copied.b.c._get_parent() is copied.b
-    assert "_runlab_hydra_yaml_blocks" not in copied.__dict__
-    assert list(config) == keys and config.__dict__["_runlab_hydra_yaml_blocks"] == "some-template"
+    assert template_key_of(copied) is None
+    assert list(config) == keys and template_key_of(config) == "some-template"
     assert "hydra" in config and "hydra" not in copied
 
 
 def test_hydra_yaml_blocks_shared_between_jobs_of_a_template(tmp_path: Path) -> None:
-    from runlab.runtime.hydra_yaml import _BLOCKS_BY_TEMPLATE, hydra_yaml, share_hydra_yaml_blocks
+    from runlab.runtime.hydra_yaml import hydra_yaml
+    from runlab.runtime.templates import mark_template, template_cache, template_key_of
 
     first = make_config(tmp_path, help={"template": "long " * 60 + "${hydra.job.name}"})
-    share_hydra_yaml_blocks(first, "test-template")
+    mark_template(first, "test-template")
     assert hydra_yaml(first) == OmegaConf.to_yaml(OmegaConf.masked_copy(first, "hydra"))
-    blocks = _BLOCKS_BY_TEMPLATE["test-template"]
+    blocks = template_cache(first, "hydra.yaml blocks")
+    assert blocks is not None
     assert ("hydra", "help") in blocks and ("hydra", "job", "name") in blocks
     assert ("hydra", "job", "num") not in blocks and ("hydra", "runtime", "output_dir") not in blocks
     second = make_config(tmp_path, help={"template": "long " * 60 + "${hydra.job.name}"})
@@ -259,7 +261,7 @@ def test_hydra_yaml_blocks_shared_between_jobs_of_a_template(tmp_path: Path) -> 
     second.hydra.overrides.task = ["x=2"]
     second.hydra.job.num = 7
     second.hydra.job.override_dirname = "x=2"
-    share_hydra_yaml_blocks(second, "test-template")
+    mark_template(second, "test-template")
     text = hydra_yaml(second)
     assert text == OmegaConf.to_yaml(OmegaConf.masked_copy(second, "hydra"))
     assert "- x=2" in text and "num: 7" in text and "override_dirname: x=2" in text
@@ -267,8 +269,8 @@ def test_hydra_yaml_blocks_shared_between_jobs_of_a_template(tmp_path: Path) -> 
     import copy
     import pickle
 
-    assert pickle.loads(pickle.dumps(second)).__dict__["_runlab_hydra_yaml_blocks"] == "test-template"
-    assert "_runlab_hydra_yaml_blocks" not in copy.deepcopy(second).__dict__
+    assert template_key_of(pickle.loads(pickle.dumps(second))) == "test-template"
+    assert template_key_of(copy.deepcopy(second)) is None
 
 
 _SCALARS = [

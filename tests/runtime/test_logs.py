@@ -135,7 +135,7 @@ def test_job_logging_settings_of_template_jobs_resolve_each_jobs_own_values(tmp_
     from runtime.runtime_helpers import make_config
 
     from runlab.config._clone import clone_tree
-    from runlab.runtime.hydra_yaml import share_hydra_yaml_blocks
+    from runlab.runtime.templates import mark_template, template_cache
 
     job_logging = json.loads(json.dumps(DEFAULT_JOB_LOGGING))
     job_logging["handlers"]["file"]["filename"] = "${hydra.runtime.output_dir}/${hydra.job.name}.log"
@@ -145,7 +145,7 @@ def test_job_logging_settings_of_template_jobs_resolve_each_jobs_own_values(tmp_
     template = make_config(tmp_path, job_logging=job_logging)
     for num in range(3):
         job = clone_tree(template)
-        share_hydra_yaml_blocks(job, "logging-test-template")
+        mark_template(job, "logging-test-template")
         job.hydra.job.num = num
         job.hydra.job.override_dirname = f"file{num}"
         job.hydra.runtime.output_dir = str(tmp_path / str(num))
@@ -153,7 +153,7 @@ def test_job_logging_settings_of_template_jobs_resolve_each_jobs_own_values(tmp_
         assert expected["handlers"]["file"]["filename"] == str(tmp_path / str(num) / "app.log")
         assert expected["formatters"]["simple"]["format"] == f"[{num}] app"
         assert logs.job_logging_settings(job) == expected
-    assert "logging-test-template" in logs._JOB_LOGGING_BY_TEMPLATE
+    assert "unresolved" in (template_cache(job, "job_logging") or {})
     settings = logs.job_logging_settings(job)
     assert settings is not None
     settings["handlers"]["file"]["filename"] = "changed"  # callers get their own copy

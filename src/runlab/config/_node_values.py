@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["set_existing_value"]
+__all__ = ["set_existing_value", "set_own_value"]
 
 
 def set_existing_value(parent: Any, key: str, value: Any) -> bool:
@@ -17,8 +17,23 @@ def set_existing_value(parent: Any, key: str, value: Any) -> bool:
     (a missing key, a container, a read-only node), for the caller to assign the usual way."""
     from omegaconf import ValueNode
 
-    node = parent._get_node(key)
+    try:
+        node = parent._get_node(key)
+    except Exception:  # noqa: BLE001 - a key struct mode refuses: not an existing value node
+        return False
     if not isinstance(node, ValueNode) or node._get_flag("readonly"):
         return False
     node._set_value(value)
     return True
+
+
+def set_own_value(parent: Any, key: str, value: Any) -> None:
+    """``parent[key] = value`` for a value runlab owns, whatever the flags say: on the node when
+    it can be, else assigned inside ``read_write``/``open_dict`` of ``parent`` alone (flags on one
+    node, no walk of the whole config)."""
+    if set_existing_value(parent, key, value):
+        return
+    from omegaconf import open_dict, read_write
+
+    with read_write(parent), open_dict(parent):
+        parent[key] = value

@@ -1,7 +1,7 @@
 """``.hydra/hydra.yaml``: the ``hydra`` node as YAML, without copying it, shared across a sweep.
 
 Dumping the ``hydra`` node is the biggest single cost of writing a job's snapshot.  Jobs copied
-from one sweep template (``runtime/sweep_compose.py``) differ only in what runlab sets per job, and
+from one sweep template (``runtime/templates.py``) differ only in what runlab sets per job, and
 a block-style YAML mapping dumps as the concatenation of its keys' blocks, so those jobs reuse the
 blocks of everything else.
 """
@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from omegaconf import DictConfig
 
-__all__ = ["hydra_yaml", "overrides_yaml", "share_hydra_yaml_blocks", "template_key_of"]
+__all__ = ["hydra_yaml", "overrides_yaml"]
 
-_SHARED_BLOCKS = "_runlab_hydra_yaml_blocks"
 _PER_JOB: dict[str, frozenset[str] | None] = {
     "mode": None,
     "overrides": frozenset({"task"}),
@@ -25,27 +24,6 @@ _PER_JOB: dict[str, frozenset[str] | None] = {
 }
 """What runlab sets per job of a sweep template (None: the whole key).  Sweeps over any other
 ``hydra.*`` key are rejected, and a template only serves jobs with the same group choices."""
-
-
-_BLOCKS_BY_TEMPLATE: dict[str, dict[tuple[str, ...], str]] = {}
-_MAX_TEMPLATES = 256
-
-
-def share_hydra_yaml_blocks(config: DictConfig, template_key: str) -> None:
-    """Let jobs copied from one sweep template share the YAML of their identical ``hydra`` parts.
-
-    The blocks live in this process (one dict per ``template_key``), filled by the template's first
-    job here; later jobs dump only what runlab sets per job.  The config carries only the key, in
-    its ``__dict__`` like origins: pickled jobs (kept for later, or sent to a worker) carry it too,
-    and the task's deep copy drops it.
-    """
-    config.__dict__[_SHARED_BLOCKS] = template_key
-
-
-def template_key_of(config: Any) -> str | None:
-    """The sweep template ``config`` was copied from (see ``share_hydra_yaml_blocks``), if any."""
-    key = config.__dict__.get(_SHARED_BLOCKS)
-    return key if isinstance(key, str) else None
 
 
 def hydra_yaml(config: DictConfig) -> str:
@@ -58,15 +36,12 @@ def hydra_yaml(config: DictConfig) -> str:
     """
     from omegaconf import DictConfig, OmegaConf
 
-    template_key = config.__dict__.get(_SHARED_BLOCKS)
+    from runlab.runtime.templates import template_cache
+
+    blocks = template_cache(config, "hydra.yaml blocks")  # filled by the template's first job
     try:
         hydra_node = config._get_node("hydra")
-        if isinstance(template_key, str) and isinstance(hydra_node, DictConfig):
-            blocks = _BLOCKS_BY_TEMPLATE.get(template_key)
-            if blocks is None:
-                while len(_BLOCKS_BY_TEMPLATE) >= _MAX_TEMPLATES:
-                    del _BLOCKS_BY_TEMPLATE[next(iter(_BLOCKS_BY_TEMPLATE))]
-                blocks = _BLOCKS_BY_TEMPLATE[template_key] = {}
+        if blocks is not None and isinstance(hydra_node, DictConfig):
             return _hydra_yaml_from_blocks(hydra_node, blocks)
         return OmegaConf.to_yaml(_view({"hydra": hydra_node}))
     except Exception:  # noqa: BLE001 - the copy gives the same text, only slower

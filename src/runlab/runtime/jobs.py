@@ -132,6 +132,7 @@ def execute_job(
     """
     from omegaconf import OmegaConf
 
+    from runlab.config._node_values import set_own_value
     from runlab.runtime import logs, recording
     from runlab.runtime.callbacks import load_callbacks
     from runlab.runtime.outputs import job_output_path
@@ -146,7 +147,7 @@ def execute_job(
         configured_dir = output_dir
         output_dir = os.path.abspath(output_dir)
         hydra = config.hydra  # read once: every attribute lookup on a DictConfig costs ~20 us
-        _set_output_dir(hydra, output_dir)
+        set_own_value(hydra.runtime, "output_dir", output_dir)
         context.set_hydra_config(config)
 
         task_cfg = copy_without_hydra(config)
@@ -205,17 +206,6 @@ def execute_job(
             logs.detach_json_log(json_handler)
         context.restore_hydra_config(saved_hydra)
         os.chdir(launch_cwd)
-
-
-def _set_output_dir(hydra: DictConfig, output_dir: str) -> None:
-    from omegaconf import open_dict, read_write
-
-    from runlab.config._node_values import set_existing_value
-
-    runtime = hydra._get_node("runtime")
-    if runtime is None or not set_existing_value(runtime, "output_dir", output_dir):
-        with read_write(hydra.runtime), open_dict(hydra.runtime):
-            hydra.runtime.output_dir = output_dir
 
 
 def _strings(node: Any) -> list[str]:

@@ -90,34 +90,28 @@ def _to_plain(log_config: Any) -> dict[str, Any]:
     return dict(log_config)
 
 
-_JOB_LOGGING_BY_TEMPLATE: dict[str, tuple[dict[str, Any], list[tuple[Any, ...]]]] = {}
-_MAX_TEMPLATES = 64
-
-
 def job_logging_settings(config: Any) -> dict[str, Any] | None:
     """The job's ``hydra.job_logging`` as plain, resolved settings; None when the node is null.
 
-    Jobs copied from one sweep template (see :mod:`runlab.runtime.sweep_compose`) share the node
+    Jobs copied from one sweep template (see :mod:`runlab.runtime.templates`) share the node
     unresolved, so its conversion is kept per template and only the values that interpolate -- the
     log file's name -- are resolved again for each job.
     """
     from runlab.config.interpolation import resolve_leaf
-    from runlab.runtime.hydra_yaml import template_key_of
+    from runlab.runtime.templates import template_cache
 
     node = config.hydra.job_logging
-    template_key = template_key_of(config)
-    if node is None or template_key is None or not _is_plain_dict(node):
+    shared = template_cache(config, "job_logging")
+    if node is None or shared is None or not _is_plain_dict(node):
         return None if node is None else _to_plain(node)
-    cached = _JOB_LOGGING_BY_TEMPLATE.get(template_key)
+    cached = shared.get("unresolved")
     if cached is None:
         from omegaconf import OmegaConf
 
         converted = OmegaConf.to_container(node, resolve=False)
         assert isinstance(converted, dict)
         raw = {str(key): value for key, value in converted.items()}
-        if len(_JOB_LOGGING_BY_TEMPLATE) >= _MAX_TEMPLATES:
-            _JOB_LOGGING_BY_TEMPLATE.clear()
-        cached = _JOB_LOGGING_BY_TEMPLATE[template_key] = (raw, list(_interpolated(raw, ())))
+        cached = shared["unresolved"] = (raw, list(_interpolated(raw, ())))
     raw, paths = cached
     settings = copy_settings(raw)
     for path in paths:

@@ -125,17 +125,14 @@ def _number_job(
     setup: MultirunSetup, launcher: Launcher, num: int, config: DictConfig
 ) -> tuple[str, str]:
     """Give ``config`` its job number and id; returns the id and the job's output directory."""
-    from omegaconf import OmegaConf, open_dict, read_write
+    from omegaconf import OmegaConf
 
-    from runlab.config._node_values import set_existing_value
+    from runlab.config._node_values import set_own_value
 
     job_id = _job_id(launcher, num, setup.job_name)
     hydra = config.hydra
-    job = hydra.job
-    if not set_existing_value(job, "num", num) or not set_existing_value(job, "id", job_id):
-        with read_write(job), open_dict(job):  # flags on the node alone: no walk of the config
-            job.num = num
-            job.id = job_id
+    set_own_value(hydra.job, "num", num)
+    set_own_value(hydra.job, "id", job_id)
     # Jobs share the master's resolver cache: ${now:...} gives the sweep's start time in every job.
     OmegaConf.copy_cache(from_config=setup.master, to_config=config)
     subdir_node = hydra.sweep._get_node("subdir")

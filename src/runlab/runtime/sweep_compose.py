@@ -67,8 +67,6 @@ class JobComposer:
         self.full = 0
 
     def __call__(self, overrides: Sequence[str]) -> DictConfig:
-        from runlab.runtime.hydra_yaml import share_hydra_yaml_blocks
-
         parsed = self._parse_all(overrides)
         shape = self._shape(parsed) if parsed is not None else None
         if parsed is not None and shape is not None and shape in self._templates:
@@ -89,11 +87,12 @@ class JobComposer:
         ):
             from runlab.config._clone import clone_tree
             from runlab.runtime.recording import origins_of, origins_table
+            from runlab.runtime.templates import mark_template
 
             # A pristine copy, never handed out: every job built from it gets its own clone.
             key = f"{os.getpid()}-{next(_TEMPLATE_NUMBERS)}"
             template = clone_tree(config)
-            share_hydra_yaml_blocks(template, key)  # every copy carries the key
+            mark_template(template, key)  # every copy carries the key
             self._templates[shape] = (template, tuple(parsed))
             origins = origins_of(config)  # shared with the template's copy
             if origins is not None:
@@ -273,26 +272,21 @@ def _set_directly(config: DictConfig, override: Override) -> bool:
         return False
 
 
-_DIRNAME_SETTINGS: dict[str, tuple[str, str, list[str]]] = {}
-
-
 def _dirname_settings(config: DictConfig, job: Any) -> tuple[str, str, list[str]]:
     """``hydra.job.config.override_dirname``'s settings, read once per template unless they
     interpolate (then per job: they might depend on the job's values)."""
-    from runlab.runtime.hydra_yaml import template_key_of
-
-    key = template_key_of(config)
-    cached = _DIRNAME_SETTINGS.get(key) if key is not None else None
-    if cached is not None:
-        return cached
     from omegaconf import OmegaConf
 
+    from runlab.runtime.templates import template_cache
+
+    shared = template_cache(config, "override_dirname")
+    cached = shared.get("settings") if shared is not None else None
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     node = job.config.override_dirname
     settings = (node.kv_sep, node.item_sep, list(node.exclude_keys))
-    if key is not None and "${" not in str(OmegaConf.to_container(node, resolve=False)):
-        if len(_DIRNAME_SETTINGS) >= _MAX_TEMPLATES:
-            _DIRNAME_SETTINGS.clear()
-        _DIRNAME_SETTINGS[key] = settings
+    if shared is not None and "${" not in str(OmegaConf.to_container(node, resolve=False)):
+        shared["settings"] = settings
     return settings
 
 
