@@ -35,7 +35,7 @@ _new = object.__new__
 
 
 class _UnknownNode(Exception):
-    """A node whose attributes this module cannot vouch for: deep-copy the whole tree instead."""
+    """A node whose attributes this module cannot vouch for: copy the whole tree the generic way."""
 
 
 def clone_tree(node: _NodeT, *, omit: str | None = None, extras: bool = True) -> _NodeT:
@@ -46,47 +46,43 @@ def clone_tree(node: _NodeT, *, omit: str | None = None, extras: bool = True) ->
     the attributes runlab keeps in the root's ``__dict__`` (origins, the sweep template key), which
     belong to the job and not to what the user's task receives.
     """
+    state = node.__dict__
+    content = state.get("_content")
+    kept = (
+        {key: child for key, child in content.items() if key != omit}
+        if isinstance(content, dict) and omit in content
+        else None
+    )
+    if kept is not None:  # swapped for the copy and back: nothing else runs meanwhile
+        state["_content"] = kept
     root: _NodeT
     try:
-        root = _clone_root(node, omit)
-    except _UnknownNode:
-        root = _copy_slowly(node, omit)
+        try:
+            root = _clone(node, state["_parent"])
+        except _UnknownNode:
+            root = _copy_slowly(node)
+    finally:
+        if kept is not None:
+            state["_content"] = content
     if not extras:
-        state = root.__dict__
-        for name in [name for name in state if name not in _NODE_STATE]:
-            del state[name]
+        copied = root.__dict__
+        for name in [name for name in copied if name not in _NODE_STATE]:
+            del copied[name]
     return root
 
 
 _NODE_STATE = frozenset({"_metadata", "_parent", "_flags_cache", "_content", "_val"})
 
 
-def _clone_root(node: Any, omit: str | None) -> Any:
-    if omit is None:
-        return _clone(node, node.__dict__["_parent"])
-    content = node.__dict__.get("_content")
-    if not isinstance(content, dict) or omit not in content:
-        return _clone(node, node.__dict__["_parent"])
-    node.__dict__["_content"] = {key: child for key, child in content.items() if key != omit}
-    try:
-        return _clone(node, node.__dict__["_parent"])
-    finally:
-        node.__dict__["_content"] = content
-
-
-def _copy_slowly(node: Any, omit: str | None) -> Any:
-    """The generic way, for trees with a node class this module does not know."""
+def _copy_slowly(node: Any) -> Any:
+    """The generic way, for trees with a node class this module does not know: a pickle round
+    trip for a root (it keeps runlab's extra attributes), ``copy.deepcopy`` below one (pickling would
+    take the parents along)."""
     import pickle
 
-    content = node.__dict__.get("_content")
-    if omit is not None and isinstance(content, dict) and omit in content:
-        node.__dict__["_content"] = {key: child for key, child in content.items() if key != omit}
-    try:
-        if node.__dict__["_parent"] is None:
-            return pickle.loads(pickle.dumps(node, protocol=pickle.HIGHEST_PROTOCOL))
-        return copy.deepcopy(node)
-    finally:
-        node.__dict__["_content"] = content
+    if node.__dict__["_parent"] is None:
+        return pickle.loads(pickle.dumps(node, protocol=pickle.HIGHEST_PROTOCOL))
+    return copy.deepcopy(node)
 
 
 _set_state = object.__setattr__

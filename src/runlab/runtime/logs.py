@@ -119,7 +119,7 @@ def job_logging_settings(config: Any) -> dict[str, Any] | None:
         for key in path[:-1]:
             parent = parent[key]
         parent[path[-1]] = resolve_leaf(node, path)
-    return {str(key): value for key, value in settings.items()}
+    return settings  # type: ignore[no-any-return]
 
 
 def copy_settings(value: Any) -> Any:

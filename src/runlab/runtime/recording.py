@@ -25,7 +25,6 @@ __all__ = [
     "TaskOrigins",
     "attach_origins",
     "finish_recording",
-    "index_path_for",
     "origins_of",
     "origins_table",
     "start_recording",
@@ -130,18 +129,12 @@ def origins_table(origins: TaskOrigins | None) -> dict[str, str] | None:
         return None
 
 
-def index_path_for(config: Any) -> str:
+def _index_path(launch_dir: str) -> str:
     """Where the run index lives: ``$RUNLAB_INDEX``, else ``.runlab/index.db`` in the launch directory.
 
     The launch directory (``hydra.runtime.cwd``), not the current one: with ``hydra.job.chdir`` the job
     runs inside its output directory, and every job of a sweep must land in the same index.
     """
-    from omegaconf import OmegaConf
-
-    return _index_path(str(OmegaConf.select(config, "hydra.runtime.cwd", default=None) or os.getcwd()))
-
-
-def _index_path(launch_dir: str) -> str:
     from_env = os.environ.get("RUNLAB_INDEX")
     return from_env if from_env is not None else os.path.join(launch_dir, ".runlab", "index.db")
 
