@@ -8,10 +8,11 @@ Scenarios (each a real ``python app.py -m ...`` subprocess, so start-up is inclu
   as CPU time of the sweep process; target <= 5 ms/job); hydra-core in the oracle env for comparison;
 * the process launcher on 1,000 no-op jobs (target: total <= 2x the basic launcher's);
 * 20 CPU-bound jobs of ~0.5 s (target: processes >= 1.8x faster than basic on 2 cores);
-* peak memory (max RSS of the sweep process) against the number of jobs;
+* peak memory (max RSS of the sweep process) against the number of jobs, with the compare table
+  printed at the end (the default) and without it (``hydra.sweeper.summary=false``);
 * the file-system floor: the directories and files a job leaves (Hydra's own: the job dir, ``.hydra/``
-  with its three files and the log; runlab's: those plus the run record, written twice, and the
-  sweep's job record) created from plain Python, per job, on the same disk.
+  with its three files and the log; runlab's: those plus the run record, written twice, and a line
+  appended to the sweep's completion record) created from plain Python, per job, on the same disk.
 
 Sweeps are deleted only at the end: on disks mounted with ``discard`` deleting thousands of files
 makes creating files slow for seconds afterwards, which would bill one sweep's clean-up to the next.
@@ -135,6 +136,7 @@ def file_floor_ms(root: Path, jobs: int, runlab_records: bool) -> float:
     """Per-job wall time of creating a job's directories and files from plain Python."""
     base = root / f"floor-{time.monotonic_ns()}"
     (base / ".runlab" / "jobs").mkdir(parents=True)
+    journal = os.open(str(base / ".runlab" / "jobs" / "1-a.jsonl"), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     started = time.perf_counter()
     for num in range(jobs):
         job = str(base / str(num))
@@ -147,8 +149,10 @@ def file_floor_ms(root: Path, jobs: int, runlab_records: bool) -> float:
             os.mkdir(job + "/.runlab")
             _replace_with(job + "/.runlab/run.json", 1500)  # started
             _replace_with(job + "/.runlab/run.json", 1600)  # finished
-            _replace_with(str(base / ".runlab" / "jobs" / f"{num}.json"), 300)
-    return (time.perf_counter() - started) / jobs * 1000
+            os.write(journal, b"x" * 299 + b"\n")
+    elapsed = time.perf_counter() - started
+    os.close(journal)
+    return elapsed / jobs * 1000
 
 
 @dataclass(frozen=True)
@@ -253,10 +257,11 @@ def main(argv: list[str]) -> int:
             f"file-system floor, {floor_jobs} jobs from plain Python: Hydra's layout "
             f"{hydra_floor:.2f} ms/job, with runlab's records {runlab_floor:.2f} ms/job"
         )
-        print("peak memory vs jobs (runlab basic):")
+        print("peak memory vs jobs (runlab basic): with the compare table / without")
         for n in sizes:
             m = run_sweep(root, sys.executable, True, n)
-            print(f"  {n:>6} jobs: {m.max_rss_kb / 1024:.1f} MB")
+            quiet = run_sweep(root, sys.executable, True, n, "hydra.sweeper.summary=false")
+            print(f"  {n:>6} jobs: {m.max_rss_kb / 1024:.1f} MB / {quiet.max_rss_kb / 1024:.1f} MB")
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return 0

@@ -72,14 +72,6 @@ def run_app(
     )
 
 
-def job_records(sweep: Path) -> dict[int, dict[str, Any]]:
-    """The sweep's completion records (``.runlab/jobs/<num>.json``), by job number."""
-    jobs = sweep / ".runlab" / "jobs"
-    if not jobs.exists():
-        return {}
-    return {int(p.stem): json.loads(p.read_text()) for p in jobs.glob("*.json")}
-
-
 def run_record(run_dir: Path) -> dict[str, Any]:
     """The tracker's record of one job (``<run dir>/.runlab/run.json``)."""
     return dict(json.loads((run_dir / ".runlab" / "run.json").read_text()))

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from omegaconf import DictConfig, OmegaConf
+from sweep_records import job_records
 from test_optuna_sweeper import record_batches, run_sweep
 
 from runlab.errors import HydraException
@@ -280,12 +281,11 @@ def test_an_ax_app_killed_mid_sweep_resumes_and_records_every_trial(tmp_path: Pa
         "hydra.sweeper.ax_config.is_noisy=false", "hydra.sweep.dir=sw",
     ]
     sweep = tmp_path / "sw"
-    jobs = sweep / ".runlab" / "jobs"
     proc = subprocess.Popen(args, cwd=tmp_path, env=_env(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.time() + 180
-        while not (jobs.is_dir() and any(jobs.glob("*.json"))) and proc.poll() is None and time.time() < deadline:
+        while not job_records(sweep) and proc.poll() is None and time.time() < deadline:
             time.sleep(0.05)  # killed once job 0 is recorded: 3 jobs of 0.6 s each still to go
     finally:
         os.killpg(proc.pid, signal.SIGKILL)

@@ -18,7 +18,8 @@ import pytest
 import ray
 from launcher_fakes import fake_run, make_jobs
 from omegaconf import OmegaConf
-from remote_app import job_records, metric_lines, run_app, run_record, runlab_cli, write_app
+from remote_app import metric_lines, run_app, run_record, runlab_cli, write_app
+from sweep_records import job_records
 
 from runlab.plugins import COMPLETED, FAILED, Launcher
 from runlab.plugins.ray import RayLauncher

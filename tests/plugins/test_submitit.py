@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from omegaconf import OmegaConf
-from remote_app import job_records, metric_lines, run_app, run_record, runlab_cli, write_app
+from remote_app import metric_lines, run_app, run_record, runlab_cli, write_app
+from sweep_records import job_records
 
 from runlab.plugins import Launcher
 from runlab.plugins._remote import DetachedSweep

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 from omegaconf import OmegaConf
-from remote_app import job_records, run_app, run_record, write_app
+from remote_app import run_app, run_record, write_app
 from slurm_cluster import INSTALL_HINT, missing, slurm_cluster
+from sweep_records import job_records
 
 from runlab.plugins.remote_status import status_of_sweep
 

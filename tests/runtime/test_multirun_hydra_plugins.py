@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from multirun_fakes import ScriptedSweeper, fake_task_run, make_setup
+from sweep_records import job_records
 
 from runlab.plugins.launcher import Launcher as HydraLauncher
 from runlab.plugins.serial import BasicLauncher
@@ -60,11 +60,8 @@ def test_a_hydra_style_launcher_gets_override_lists_and_global_indices(tmp_path:
     ]
     assert outcome.results[1].error == "ValueError: boom"
     # the loop records results for launchers that run jobs themselves
-    records = {
-        p.stem: json.loads(p.read_text())["status"]
-        for p in (tmp_path / ".runlab" / "jobs").glob("*.json")
-    }
-    assert records == {"0": "COMPLETED", "1": "FAILED", "2": "COMPLETED"}
+    records = {num: record["status"] for num, record in job_records(tmp_path).items()}
+    assert records == {0: "COMPLETED", 1: "FAILED", 2: "COMPLETED"}
 
 
 class TwoRoundSweeper(HydraSweeper):

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import gc
 import io
-import json
+import tracemalloc
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from multirun_fakes import ScriptedSweeper, fake_task_run, make_setup
+from sweep_records import job_records, record_lines
 
 from runlab.plugins import COMPLETED, FAILED, JobResult, JobSpec
 from runlab.plugins.processes import ProcessLauncher
 from runlab.plugins.serial import BasicLauncher
-from runlab.runtime.multirun import SweepOutcome, drive_sweep, report_failures
+from runlab.runtime.multirun import SweepOutcome, SweepResults, drive_sweep, report_failures
 from runlab.runtime.progress import SweepProgress, format_duration
-from runlab.runtime.sweep_state import read_job_record, read_plan
+from runlab.runtime.sweep_state import read_job_records, read_plan
 
 
 def runs(sweep: Path, num: int) -> int:
@@ -68,8 +71,8 @@ def test_failures_are_isolated_by_default(tmp_path: Path) -> None:
     assert [r.num for r in outcome.failed] == [1, 4, 7]
     assert not outcome.stopped_early
     assert all(runs(tmp_path, n) == 1 for n in range(9))
-    record = read_job_record(str(tmp_path / ".runlab" / "jobs" / "4.json"))
-    assert record is not None and record.status == FAILED and record.error == "ValueError: job 4"
+    record = read_job_records(str(tmp_path))[4]
+    assert record.status == FAILED and record.error == "ValueError: job 4"
 
 
 def test_fail_fast_stops_after_the_first_failure(tmp_path: Path) -> None:
@@ -90,14 +93,15 @@ def test_rerunning_the_same_sweep_runs_only_jobs_without_a_completed_record(tmp_
         make_setup(tmp_path), ScriptedSweeper([batch]), BasicLauncher(), fake_task_run
     )
     assert [r.num for r in first.failed] == [1]
-    record0 = (tmp_path / ".runlab" / "jobs" / "0.json").read_text()
+    record0 = read_job_records(str(tmp_path))[0]
     fixed = [["a=0"], ["a=1"], ["a=2"]]  # job 1 changed: its old record does not count
     sweeper = ScriptedSweeper([fixed])
     second = drive_sweep(make_setup(tmp_path), sweeper, BasicLauncher(), fake_task_run)
     assert second.failed == ()
     assert second.skipped == 2
     assert [runs(tmp_path, n) for n in range(3)] == [1, 2, 1]
-    assert (tmp_path / ".runlab" / "jobs" / "0.json").read_text() == record0
+    assert read_job_records(str(tmp_path))[0] == record0
+    assert sorted(r["num"] for r in record_lines(tmp_path)) == [0, 1, 1, 2]  # job 1 ran again
     # Skipped jobs still reach the sweeper, with their stored return values.
     assert [r.return_value for r in sweeper.told[0]] == ["ret0", "ret1", "ret2"]
 
@@ -108,9 +112,9 @@ def test_a_dead_worker_gets_a_failed_record_written_by_the_parent(tmp_path: Path
         make_setup(tmp_path), ScriptedSweeper([batch]), ProcessLauncher(n_jobs=2), fake_task_run
     )
     assert [r.num for r in outcome.failed] == [1]
-    record = json.loads((tmp_path / ".runlab" / "jobs" / "1.json").read_text())
-    assert record["status"] == FAILED and "exited with code 7" in record["error"]
-    assert json.loads((tmp_path / ".runlab" / "jobs" / "2.json").read_text())["status"] == COMPLETED
+    records = job_records(tmp_path)
+    assert records[1]["status"] == FAILED and "exited with code 7" in records[1]["error"]
+    assert records[2]["status"] == COMPLETED
 
 
 def test_failure_report_shows_the_first_failure_like_hydra_then_a_summary() -> None:
@@ -305,3 +309,49 @@ def test_a_big_batch_checked_on_scratch_copies_is_composed_once_at_launch(
             run,
         )
     assert seen == []
+
+
+def test_a_big_batch_tells_the_sweeper_its_results_read_back_from_the_records(
+    tmp_path: Path,
+) -> None:
+    batch = [[f"a={'fail' if n % 10 == 3 else n}"] for n in range(70)]  # over 64: not kept
+    sweeper = ScriptedSweeper([batch])
+    outcome = drive_sweep(make_setup(tmp_path), sweeper, BasicLauncher(), fake_task_run)
+    [told] = sweeper.told
+    assert [r.num for r in told] == list(range(70))
+    assert [r.return_value for r in told[:3]] == ["ret0", "ret1", "ret2"]
+    assert [r.num for r in told if r.status == FAILED] == [3, 13, 23, 33, 43, 53, 63]
+    assert isinstance(outcome.results, SweepResults) and len(outcome.results) == 70
+    assert [r.num for r in outcome.failed] == [3, 13, 23, 33, 43, 53, 63]
+    assert outcome.results[69].return_value == "ret69"
+    assert outcome.results[69].output_dir == str(tmp_path / "69")
+    assert list(outcome.results.output_dirs()) == [str(tmp_path / str(n)) for n in range(70)]
+
+
+class CountingSweeper(ScriptedSweeper):
+    """Like ScriptedSweeper, but keeps no results (it only counts them)."""
+
+    def tell(self, results: Sequence[JobResult]) -> None:
+        self.count = getattr(self, "count", 0) + len(results)
+
+
+def test_a_long_sweep_keeps_nothing_per_job_in_memory(tmp_path: Path) -> None:
+    jobs = 1500
+    sweeper = CountingSweeper([[[f"a={n}"] for n in range(i, i + 50)] for i in range(0, jobs, 50)])
+    sizes: dict[int, int] = {}
+
+    def run(spec: JobSpec) -> JobResult:
+        result = fake_task_run(spec)
+        if spec.num in (500, jobs - 1):
+            gc.collect()
+            sizes[spec.num] = tracemalloc.get_traced_memory()[0]
+        return result
+
+    tracemalloc.start()
+    try:
+        outcome = drive_sweep(make_setup(tmp_path), sweeper, BasicLauncher(), run)
+    finally:
+        tracemalloc.stop()
+    assert len(outcome.results) == jobs and sweeper.count == jobs
+    # Kept per job: a byte of outcome (a JobResult and its strings would be ~500 bytes).
+    assert (sizes[jobs - 1] - sizes[500]) / (jobs - 1 - 500) < 100

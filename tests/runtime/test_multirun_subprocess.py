@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import time
 from pathlib import Path
 
 import pytest
 from multirun_app_fixture import events, run_app, start_app, write_app
+from sweep_records import job_records
 
 from runlab.runtime.multirun import resume_sweep
 
 pytestmark = pytest.mark.slow
 
 
-def records(sweep: Path) -> dict[int, dict[str, object]]:
-    jobs = sweep / ".runlab" / "jobs"
-    if not jobs.exists():
-        return {}
-    return {int(p.stem): json.loads(p.read_text()) for p in jobs.glob("*.json")}
-
-
 def completed(sweep: Path) -> set[int]:
-    return {n for n, r in records(sweep).items() if r["status"] == "COMPLETED"}
+    return {n for n, r in job_records(sweep).items() if r["status"] == "COMPLETED"}
 
 
 def test_a_third_of_the_jobs_fail_the_others_all_run(tmp_path: Path) -> None:
@@ -95,7 +88,7 @@ def test_process_launcher_survives_jobs_that_exit_or_segfault(tmp_path: Path) ->
     assert "killed by SIGSEGV while running job #2" in proc.stderr
     assert completed(sweep) == {0, 3, 6}
     assert sorted(e for e in events(tmp_path) if e.startswith("end")) == ["end 0", "end 1", "end 2"]
-    failed = {n for n, r in records(sweep).items() if r["status"] == "FAILED"}
+    failed = {n for n, r in job_records(sweep).items() if r["status"] == "FAILED"}
     assert failed == {1, 2, 4, 5, 7, 8}
 
 
@@ -150,7 +143,7 @@ def test_sigkill_from_outside_at_any_moment_then_resume(tmp_path: Path, after_re
     proc = start_app(tmp_path, *args)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if (sweep / "multirun.yaml").exists() and len(records(sweep)) >= after_records:
+        if (sweep / "multirun.yaml").exists() and len(job_records(sweep)) >= after_records:
             break
         time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)

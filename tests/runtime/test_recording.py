@@ -10,6 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from sweep_records import forget_job
+
 APP = textwrap.dedent(
     """
     import runlab
@@ -99,7 +101,7 @@ def test_runlab_resume_finishes_an_interrupted_sweep(tmp_path: Path) -> None:
     first = _run(tmp_path, "-m", "lr=0.1,0.2,0.3", "hydra.sweep.dir=sweep")
     assert first.returncode == 0, first.stderr
     # Forget job 1 as if the sweep had been killed while it ran.
-    (tmp_path / "sweep" / ".runlab" / "jobs" / "1.json").unlink()
+    forget_job(tmp_path / "sweep", 1)
     untouched = (tmp_path / "sweep" / "0" / ".runlab" / "run.json").stat().st_mtime_ns
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HYDRA_", "RUNLAB_"))}
     resumed = subprocess.run([sys.executable, "-m", "runlab.cli", "resume", str(tmp_path / "sweep")],

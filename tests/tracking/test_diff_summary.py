@@ -62,3 +62,17 @@ def test_sweep_summary_never_raises(tmp_path: Path) -> None:
 def test_summary_without_metrics_says_how_to_get_them(tmp_path: Path) -> None:
     make_run(tmp_path / "sw" / "0", overrides=["a=1"], sweep_dir=tmp_path / "sw", job_num=0)
     assert "no metrics recorded" in sweep_summary(tmp_path / "sw")
+
+
+def test_sweep_summary_uses_the_config_value_of_a_run_that_did_not_override_a_param(
+    tmp_path: Path,
+) -> None:
+    sweep = tmp_path / "sw"
+    make_run(sweep / "0", overrides=["lr=0.1"], config={"lr": 0.1}, sweep_dir=sweep, job_num=0,
+             series={"loss": [1.0]})
+    make_run(sweep / "1", overrides=["lr=0.2"], config={"lr": 0.2}, sweep_dir=sweep, job_num=1,
+             series={"loss": [2.0]})
+    make_run(sweep / "2", overrides=[], config={"lr": 0.5}, sweep_dir=sweep, job_num=2,
+             series={"loss": [3.0]})  # the table's trimmed views keep no config: read again
+    rows = [line.split() for line in sweep_summary(sweep).splitlines()[4:7]]
+    assert [row[-6:-4] for row in rows] == [["0.1", "1"], ["0.2", "1"], ["0.5", "1"]]

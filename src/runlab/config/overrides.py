@@ -250,16 +250,18 @@ def _plain(value: Any) -> Any:
 # the key: override := ('~' | '+' '+'?)? key ...
 
 
-def parse_override(text: str) -> Override:
+def parse_override(text: str, *, cached: bool = True) -> Override:
     """Parse one override (``key=value``, ``+key=v``, ``~key``, ``group@pkg=opt``, sweeps, ...).
 
     Raises :class:`~runlab.errors.OverrideParseException` naming the override and, for syntax
     errors, the column at fault.  Results are cached (they are immutable), except when the text
     may shuffle a list: ``shuffle([1,2,3])`` is drawn anew on every parse, as in Hydra.
+    ``cached=False`` leaves the cache alone, for callers parsing text that rarely repeats (a
+    sweep's jobs): it would otherwise hold thousands of results nobody asks for again.
     """
     if type(text) is not str:
         raise TypeError(f"an override must be a string, got {type(text).__name__}")
-    if "shuffle" in text:
+    if not cached or "shuffle" in text:
         return _parse(text)
     return _parse_cached(text)
 

@@ -206,27 +206,26 @@ def await_records(
     ``nums`` are queued or running; a job it no longer knows, with no record newer than the
     submission, was lost (``lost`` says how) and is reported FAILED.
     """
-    from runlab.runtime.sweep_state import read_job_record
+    from runlab.runtime.sweep_state import read_job_records
 
     waiting = {job.num: job for job in jobs}
-    jobs_dir = os.path.join(sweep_dir, ".runlab", "jobs")
 
-    def fresh(num: int) -> JobResult | None:
-        record = read_job_record(os.path.join(jobs_dir, f"{num}.json"))
-        return record if record is not None and record.ended >= submitted else None
+    def fresh() -> dict[int, JobResult]:
+        records = read_job_records(sweep_dir)
+        return {n: r for n, r in records.items() if n in waiting and r.ended >= submitted}
 
     while waiting:
-        for num in list(waiting):
-            record = fresh(num)
-            if record is not None:
-                del waiting[num]
-                yield record
+        for num, done in sorted(fresh().items()):
+            del waiting[num]
+            yield done
         if not waiting:
             return
         alive = still_running(set(waiting))
-        for num in [n for n in waiting if n not in alive]:
+        gone = [n for n in waiting if n not in alive]
+        ended = fresh() if gone else {}  # they may have ended between the two looks
+        for num in gone:
             spec = waiting.pop(num)
-            record = fresh(num)  # it may have ended between the two looks
-            yield record if record is not None else failed_result(spec, f"job #{num} {lost}")
+            late = ended.get(num)
+            yield late if late is not None else failed_result(spec, f"job #{num} {lost}")
         if waiting:
             time.sleep(poll_seconds)

@@ -104,7 +104,6 @@ class BasicSweeper:
         self.resume = bool(resume)
         self._batches: list[list[list[str]]] = []
         self._next = 0
-        self.results: list[JobResult] = []
 
     def arguments(self, overrides: Sequence[str]) -> list[str]:
         """``params`` as ``key=value`` strings, then the command line's overrides."""
@@ -128,4 +127,4 @@ class BasicSweeper:
         return batch
 
     def tell(self, results: Sequence[JobResult]) -> None:
-        self.results.extend(results)
+        """A grid does not depend on results (and keeps none: a sweep's memory stays flat)."""

@@ -157,7 +157,7 @@ class _DetachedSweep:
     def _run_all(
         self, jobs: list[JobSpec], run: RunJob, remote_options: dict[str, Any], in_flight: int
     ) -> None:
-        from runlab.runtime.sweep_state import write_job_record
+        from runlab.runtime.sweep_state import read_job_records, write_job_record
 
         submitted = time.time()
         sweep_dir = jobs[0].sweep_dir
@@ -166,8 +166,8 @@ class _DetachedSweep:
             for result in _run_jobs(jobs, run_ref, remote_options, in_flight):
                 if result.ok:
                     continue
-                record = os.path.join(sweep_dir, ".runlab", "jobs", f"{result.num}.json")
-                if not os.path.exists(record) or os.path.getmtime(record) < submitted:
+                record = read_job_records(sweep_dir).get(result.num)
+                if record is None or record.ended < submitted:
                     write_job_record(sweep_dir, result)
         finally:
             # done: free the name (a re-run then knows nothing is in flight) and the process

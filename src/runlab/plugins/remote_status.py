@@ -1,8 +1,8 @@
 """``runlab status SWEEP_DIR``: how far a sweep got, from its files (and Slurm, when it is there).
 
 A detached sweep has no process watching it, so the answer is read where the jobs leave their traces:
-the plan (``.runlab/sweep.json``: every job), the completion records the jobs write when they end
-(``.runlab/jobs/<num>.json``), each job's run record (``<job dir>/.runlab/run.json``: present while the
+the plan (``.runlab/sweep.json`` and ``planned.jsonl``: every job), the completion records the jobs write when they end
+(``.runlab/jobs/*.jsonl``), each job's run record (``<job dir>/.runlab/run.json``: present while the
 job runs) and what the launcher wrote at submission (``.runlab/launcher.json``: Slurm job ids).
 Nothing here writes: asking for the status never changes a record.
 
@@ -119,8 +119,9 @@ def status_of_sweep(sweep_dir: str) -> dict[str, Any]:
     Raises ``FileNotFoundError`` when ``sweep_dir`` holds no runlab sweep.
     """
     sweep_dir = os.path.abspath(sweep_dir)
-    state_dir = os.path.join(sweep_dir, ".runlab")
-    plan = _read_json(os.path.join(state_dir, "sweep.json"))
+    from runlab.runtime.sweep_state import read_job_records, read_plan
+
+    plan = read_plan(sweep_dir)
     if plan is None:
         raise FileNotFoundError(
             f"'{sweep_dir}' is not a runlab sweep directory (no .runlab/sweep.json)"
@@ -131,9 +132,11 @@ def status_of_sweep(sweep_dir: str) -> dict[str, Any]:
         if isinstance(launcher.get("jobs"), dict)
         else {}
     )
-    jobs_dir = os.path.join(state_dir, "jobs")
+    ended = read_job_records(sweep_dir)
     records = {
-        str(num): _read_json(os.path.join(jobs_dir, f"{num}.json"))
+        str(num): (
+            {"status": ended[num].status, "error": ended[num].error} if num in ended else None
+        )
         for num in (job.get("num") for job in plan.get("jobs", []))
     }
     unfinished_ids = [job_ids[n] for n, r in records.items() if r is None and n in job_ids]

@@ -6,7 +6,7 @@ Guarantees, and why they live here rather than in plugins:
   validated) before the launcher sees the first one; launchers never compose.
 * **Failure isolation.**  A failing job does not stop the others; at the end the failures are
   summarised and the exit status is 1.  ``hydra.sweeper.fail_fast: true`` stops at the first failure.
-* **Resume.**  The plan and a record per finished job are kept under ``<sweep_dir>/.runlab/``
+* **Resume.**  The plan and a record of each finished job are kept under ``<sweep_dir>/.runlab/``
   (:mod:`runlab.runtime.sweep_state`); running the same sweep into the same directory, or
   ``runlab resume SWEEP_DIR``, runs only the jobs without a completed record, with the same numbers
   and directories.
@@ -21,6 +21,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import field
+from functools import partial
 from typing import TYPE_CHECKING, Any, overload
 
 from runlab._values import frozen
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "MultirunSetup",
     "SweepOutcome",
+    "SweepResults",
     "drive_sweep",
     "report_failures",
     "resume_sweep",
@@ -74,13 +76,88 @@ class MultirunSetup:
 class SweepOutcome:
     """The results of every job of the sweep (including those a resumed sweep skipped), by number."""
 
-    results: tuple[JobResult, ...]
+    results: Sequence[JobResult]
     stopped_early: bool
     skipped: int = 0
 
     @property
     def failed(self) -> tuple[JobResult, ...]:
+        known = getattr(self.results, "failed", None)  # SweepResults keeps its failures at hand
+        if isinstance(known, tuple):
+            return known
         return tuple(r for r in self.results if r.status == FAILED)
+
+
+_NO_RESULT, _COMPLETED_JOB, _FAILED_JOB = 0, 1, 2
+
+
+class SweepResults(Sequence[JobResult]):
+    """A sweep's results in job order, read back from its completion records when first looked at.
+
+    The sweep itself keeps one byte per job number (no result, completed, failed) and its failures,
+    so its memory does not grow with the number of jobs; callbacks that look at ``results`` pay for
+    reading the records then.  Read back, a return value that could not be recorded (unpicklable,
+    or over 1 MB pickled) is None -- as for the jobs a resumed sweep skipped.
+    """
+
+    def __init__(
+        self,
+        sweep_dir: str,
+        outcomes: bytearray,
+        failed: Mapping[int, JobResult],
+        nums: range | None = None,
+    ) -> None:
+        self._sweep_dir = sweep_dir
+        self._nums = nums if nums is not None else range(len(outcomes))
+        self._outcomes = outcomes
+        self._count = sum(1 for num in self._nums if outcomes[num] != _NO_RESULT)
+        self.failed = tuple(failed[num] for num in sorted(failed) if num in self._nums)
+        self._failed = {num: failed[num] for num in self._nums if num in failed}
+        self._loaded: list[JobResult] | None = None
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> JobResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[JobResult]: ...
+
+    def __getitem__(self, index: int | slice) -> JobResult | list[JobResult]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[JobResult]:
+        return iter(self._all())
+
+    def output_dirs(self) -> Iterator[str]:
+        """The output directories of the jobs with a result, read from the plan (loads no record)."""
+        from runlab.runtime.sweep_state import iter_planned_jobs
+
+        outcomes, nums = self._outcomes, self._nums
+        for job in iter_planned_jobs(self._sweep_dir):
+            num = job.get("num")
+            if isinstance(num, int) and num in nums and outcomes[num] != _NO_RESULT:
+                yield str(job["output_dir"])
+
+    def _all(self) -> list[JobResult]:
+        if self._loaded is None:
+            from runlab.runtime.sweep_state import read_job_records
+
+            records = read_job_records(self._sweep_dir) if self._count > len(self._failed) else {}
+            self._loaded = [
+                self._failed.get(num) or records.get(num) or _unrecorded(num)
+                for num in self._nums
+                if self._outcomes[num] != _NO_RESULT
+            ]
+        return self._loaded
+
+
+def _unrecorded(num: int) -> JobResult:
+    """A completed job whose record is gone (someone deleted it since): only its status is known."""
+    from runlab.plugins import COMPLETED
+
+    return JobResult(num, COMPLETED, None, None, None, "", 0.0, 0.0)
 
 
 class RecordingRunner:
@@ -93,10 +170,15 @@ class RecordingRunner:
     def __init__(self, run: RunJob, sweep_dir: str) -> None:
         self.run = run
         self.sweep_dir = sweep_dir
+        # Failed jobs recorded by this process: the parent records a failure it did not see
+        # recorded (a worker that died), without reading the records back.
+        self.failed_here: set[int] = set()
 
     def __call__(self, spec: JobSpec) -> JobResult:
         result = self.run(spec)
         write_job_record(self.sweep_dir, result)
+        if result.status == FAILED:
+            self.failed_here.add(result.num)
         return result
 
 
@@ -221,7 +303,7 @@ class _BatchPlan:
             import zlib
 
             def build(job: PlannedJob) -> JobSpec:
-                data = self._kept.get(job.num)
+                data = self._kept.pop(job.num, None)  # launched once: memory shrinks as it runs
                 if data is None:
                     return _make_spec(setup, launcher, job.num, list(job.overrides))
                 spec: JobSpec = pickle.loads(zlib.decompress(data))
@@ -295,7 +377,8 @@ def drive_sweep(
     try:
         state.start_plan(setup.plan_header)
         runner = RecordingRunner(run, setup.sweep_dir)
-        results: dict[int, JobResult] = {}
+        outcomes = bytearray()  # per job number: no result, completed or failed
+        failed: dict[int, JobResult] = {}
         next_num = 0
         skipped = 0
         stopped = False
@@ -308,16 +391,20 @@ def drive_sweep(
             plan = _plan_batch(setup, launcher, batch, next_num)
             planned = plan.planned
             next_num += len(batch)
+            outcomes.extend(bytes(next_num - len(outcomes)))
             state.add_jobs(planned)
             if progress is not None:
                 progress.batch_started(len(planned), _total_jobs(sweeper))
             pending: list[PlannedJob] = []
+            # A small batch's results stay in memory for the sweeper; a big one's are read back
+            # from the records if the sweeper looks at them (a grid does not).
+            results: dict[int, JobResult] | None = {} if len(planned) <= _KEEP_RESULTS else None
             for job in planned:
                 done = state.completed(job.num, job.overrides)
                 if done is None:
                     pending.append(job)
                     continue
-                results[job.num] = done
+                _note_result(done, outcomes, failed, results)
                 skipped += 1
                 if progress is not None:
                     progress.job_skipped()
@@ -329,17 +416,47 @@ def drive_sweep(
             to_run = plan.specs(pending, setup, launcher)
             if to_run or not planned:  # an empty sweep still "launches" its empty batch, like Hydra
                 stopped = _launch_batch(
-                    to_run, launcher, runner, state, results, fail_fast, progress
+                    to_run,
+                    launcher,
+                    runner,
+                    state,
+                    partial(_note_result, outcomes=outcomes, failed=failed, batch_results=results),
+                    fail_fast,
+                    progress,
                 )
-            sweeper.tell([results[job.num] for job in planned if job.num in results])
+            if results is not None:
+                sweeper.tell([results[job.num] for job in planned if job.num in results])
+            else:
+                first = next_num - len(planned)
+                sweeper.tell(SweepResults(setup.sweep_dir, outcomes, failed, range(first, next_num)))
         if not stopped:
             state.finish()
     finally:
         if progress is not None:
             progress.close()
         state.close()
-    ordered = tuple(results[n] for n in sorted(results))
-    return SweepOutcome(results=ordered, stopped_early=stopped, skipped=skipped)
+    results_of_sweep = SweepResults(setup.sweep_dir, outcomes, failed)
+    return SweepOutcome(results=results_of_sweep, stopped_early=stopped, skipped=skipped)
+
+
+_KEEP_RESULTS = 64
+"""Batches up to this size hand the sweeper results kept in memory; bigger ones, results read back."""
+
+
+def _note_result(
+    result: JobResult,
+    outcomes: bytearray,
+    failed: dict[int, JobResult],
+    batch_results: dict[int, JobResult] | None,
+) -> None:
+    """Remember how a job ended: a byte per job, plus the failures (the report needs them)."""
+    outcomes[result.num] = _FAILED_JOB if result.status == FAILED else _COMPLETED_JOB
+    if result.status == FAILED:
+        failed[result.num] = result
+    else:
+        failed.pop(result.num, None)
+    if batch_results is not None:
+        batch_results[result.num] = result
 
 
 def _launch_batch(
@@ -347,7 +464,7 @@ def _launch_batch(
     launcher: Launcher,
     runner: RecordingRunner,
     state: SweepState,
-    results: dict[int, JobResult],
+    note: Callable[[JobResult], None],
     fail_fast: bool,
     progress: SweepProgress | None,
 ) -> bool:
@@ -356,11 +473,12 @@ def _launch_batch(
     launcher_records = getattr(launcher, "writes_records", True)
     try:
         for result in launched:
-            results[result.num] = result
+            note(result)
             if not launcher_records:
                 write_job_record(state.sweep_dir, result)
-            elif result.status == FAILED and not state.has_record(result.num):
-                # The job never got to write its record (its worker died): the parent writes it.
+            elif result.status == FAILED and result.num not in runner.failed_here:
+                # Ran elsewhere: if its worker died it never wrote a record, so the parent writes
+                # one (a second FAILED line for a job its worker did record changes nothing).
                 write_job_record(state.sweep_dir, result)
             if progress is not None:
                 progress.job_finished(result.status != FAILED)

@@ -17,6 +17,7 @@ from runlab.plugins import JobResult, JobSpec
 from runlab.runtime.multirun import (
     RESUME_ENV,
     MultirunSetup,
+    SweepResults,
     drive_sweep,
     report_failures,
 )
@@ -83,7 +84,7 @@ def _sweep_dir(config: DictConfig) -> str:
 
     resume_dir = os.environ.pop(RESUME_ENV, None)
     if resume_dir:
-        plan = read_plan(resume_dir) or {}
+        plan = read_plan(resume_dir, jobs=False) or {}
         cache = decode_cache(plan.get("now_cache"))
         if cache:
             OmegaConf.set_cache(config, cache)
@@ -186,13 +187,18 @@ def run_app_sweep(app: Any) -> int:
     fail_fast = bool(OmegaConf.select(config, "hydra.sweeper.fail_fast", default=False))
     progress = SweepProgress(parallelism=int(getattr(launcher, "n_jobs", 1) or 1))
     outcome = drive_sweep(setup, sweeper, launcher, runner, fail_fast=fail_fast, progress=progress)
-    callbacks.on_multirun_end(config=config, config_name=config_name, results=list(outcome.results))
+    # ``results`` reads the jobs' records back only if a callback looks at it.
+    callbacks.on_multirun_end(config=config, config_name=config_name, results=outcome.results)
     if _summary_enabled(config):
         from runlab.tracking.summary import print_sweep_summary
 
-        print_sweep_summary(
-            sweep_dir, sys.stdout, run_dirs=[r.output_dir for r in outcome.results]
+        results = outcome.results
+        run_dirs = (
+            results.output_dirs()
+            if isinstance(results, SweepResults)
+            else [r.output_dir for r in results]
         )
+        print_sweep_summary(sweep_dir, sys.stdout, run_dirs=run_dirs)
     if outcome.failed:
         report_failures(outcome, sweep_dir)
         return 1
@@ -210,7 +216,7 @@ def _summary_enabled(config: Any) -> bool:
 
 def resume_from_plan(path: str) -> int:
     """Re-run the command recorded in ``path``'s plan so that it resumes that sweep in place."""
-    plan = read_plan(path)
+    plan = read_plan(path, jobs=False)
     if plan is None or "command" not in plan:
         sys.stderr.write(
             f"runlab resume: '{path}' is not a runlab sweep directory (no .runlab/sweep.json with"

@@ -35,7 +35,7 @@ __all__ = ["JobComposer"]
 
 
 _MAX_TEMPLATES = 64
-_MAX_PARSED = 4096
+_MAX_PARSED = 512
 _TEMPLATE_NUMBERS = itertools.count()
 
 
@@ -138,7 +138,7 @@ class JobComposer:
             override = self._parsed.get(text)
             if override is None:
                 try:
-                    override = parse_override(text)
+                    override = parse_override(text, cached=False)  # kept here, bounded
                 except Exception:  # noqa: BLE001 - the full composition reports it properly
                     return None
                 if len(self._parsed) >= _MAX_PARSED:

@@ -164,6 +164,11 @@ class RunList(list[Run]):
 
 def records_to_runs(records: Iterable[RunRecord]) -> RunList:
     """Runs of records read from directories, in job order."""
-    runs = [run_from_record(r) for r in records]
-    runs.sort(key=lambda r: (r.job_num if r.job_num is not None else 1 << 62, r.start or 0.0))
-    return RunList(runs)
+    return runs_in_job_order(run_from_record(r) for r in records)
+
+
+def runs_in_job_order(runs: Iterable[Run]) -> RunList:
+    """``runs`` sorted by job number (runs outside a sweep last), then start time."""
+    ordered = list(runs)
+    ordered.sort(key=lambda r: (r.job_num if r.job_num is not None else 1 << 62, r.start or 0.0))
+    return RunList(ordered)
