@@ -28,7 +28,7 @@ OMEGACONF23_TESTS = [
     "tests/config/test_interpolation.py", "tests/config/test_builtin_cache.py",
     "tests/test_compose_api.py", "tests/runtime/test_jobs.py", "tests/runtime/test_app_e2e.py",
     "tests/runtime/test_logs.py", "tests/runtime/test_recording.py", "tests/config/test_clone.py",
-    "tests/runtime/test_multirun_compose.py",
+    "tests/runtime/test_multirun_compose.py", "tests/config/test_node_values.py",
 ]
 """runlab supports OmegaConf 2.3 and 2.4: the main environment has 2.4, and the composition, run and
 recording tests also run on 2.3 in an environment of its own (core dependencies only)."""

@@ -9,7 +9,35 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["set_existing_value", "set_own_value"]
+__all__ = ["child", "set_existing_value", "set_own_value"]
+
+_ABSENT = object()
+
+
+def child(node: Any, key: str, default: Any = _ABSENT) -> Any:
+    """``node[key]`` for a DictConfig ``node``, read from its content when nothing needs resolving.
+
+    A lookup on a DictConfig validates the key, checks flags and resolves: ~20 us, and a sweep job
+    reads some thirty of the runtime's own keys.  A child container with content is returned as
+    is, a plain value (no ``${``, not ``???``) as its value -- what the lookup returns;
+    anything else (an absent key, an interpolation, a missing or None container, a list parent)
+    takes the usual lookup, with its errors.  ``default``, when given, is returned for an absent
+    key, as ``DictConfig.get`` does.
+    """
+    content = node.__dict__.get("_content")
+    if type(content) is dict:
+        found = content.get(key)
+        if found is None and default is not _ABSENT and key not in content:
+            return default
+        if found is not None:
+            inner = found.__dict__.get("_content", _ABSENT)
+            if inner is _ABSENT:  # a value node
+                value = found._val
+                if type(value) is not str or ("${" not in value and value != "???"):
+                    return value
+            elif type(inner) is dict or type(inner) is list:
+                return found
+    return node[key] if default is _ABSENT else node.get(key, default)
 
 
 def set_existing_value(parent: Any, key: str, value: Any) -> bool:

@@ -48,7 +48,9 @@ def set_hydra_config(config: DictConfig) -> None:
     global _current
     if config is None:  # pragma: no cover - defensive, Hydra asserts the same
         raise ValueError("HydraConfig.set_config() needs a config")
-    hydra = config.hydra
+    from runlab.config._node_values import child
+
+    hydra = child(config, "hydra")
     if hydra._get_node_flag("readonly") is not True:  # setting it again would re-walk the node
         OmegaConf.set_readonly(hydra, True)
     _current = config

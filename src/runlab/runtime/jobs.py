@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from runlab.config._node_values import child
 from runlab.runtime import context
 from runlab.runtime.job_return import JobReturn, JobStatus
 from runlab.runtime.outputs import RUN_DIR_KEY, SWEEP_DIR_KEY, SWEEP_SUBDIR_KEY
@@ -55,12 +56,12 @@ def env_override(env: Mapping[str, Any]) -> Iterator[None]:
 
 
 def _should_chdir(hydra: DictConfig) -> bool:
-    chdir = hydra.job.get("chdir", None)
+    chdir = child(child(hydra, "job"), "chdir", None)
     if chdir is not None:
         return bool(chdir)
     from runlab.config.versions import base_at_least, deprecation_warning
 
-    base = hydra.runtime.get("version_base", None) or "1.1"
+    base = child(child(hydra, "runtime"), "version_base", None) or "1.1"
     if base_at_least(str(base), "1.2"):
         return False
     deprecation_warning(_CHDIR_WARNING, stacklevel=4)
@@ -72,7 +73,8 @@ def _write_snapshot(config: DictConfig, config_yaml: str, output_dir: str) -> No
     from runlab.runtime.hydra_yaml import hydra_yaml, overrides_yaml
     from runlab.runtime.outputs import snapshot_paths
 
-    subdir = config.hydra.output_subdir
+    hydra = child(config, "hydra")
+    subdir = child(hydra, "output_subdir")
     if subdir is None:
         return
     paths = snapshot_paths(output_dir, subdir)
@@ -80,7 +82,7 @@ def _write_snapshot(config: DictConfig, config_yaml: str, output_dir: str) -> No
     for path, text in (
         (paths.config, config_yaml),
         (paths.hydra, hydra_yaml(config)),
-        (paths.overrides, overrides_yaml(config.hydra.overrides._get_node("task"))),
+        (paths.overrides, overrides_yaml(child(hydra, "overrides")._get_node("task"))),
     ):
         with open(path, "w", encoding="utf-8") as file:
             file.write(text)
@@ -146,12 +148,12 @@ def execute_job(
             output_dir = job_output_path(config, job_dir_key, job_subdir_key)
         configured_dir = output_dir
         output_dir = os.path.abspath(output_dir)
-        hydra = config.hydra  # read once: every attribute lookup on a DictConfig costs ~20 us
-        set_own_value(hydra.runtime, "output_dir", output_dir)
+        hydra = child(config, "hydra")
+        set_own_value(child(hydra, "runtime"), "output_dir", output_dir)
         context.set_hydra_config(config)
 
         task_cfg = copy_without_hydra(config)
-        overrides = _strings(hydra.overrides._get_node("task"))
+        overrides = _strings(child(hydra, "overrides")._get_node("task"))
         job_return = JobReturn(overrides=overrides, cfg=task_cfg, hydra_source=config)
 
         _make_output_dir(output_dir, job_dir_key, job_subdir_key)
@@ -163,7 +165,9 @@ def execute_job(
 
         if configure_logging:
             logs.configure_log(
-                logs.job_logging_settings(config), hydra.verbose, setting="hydra.job_logging"
+                logs.job_logging_settings(config),
+                child(hydra, "verbose"),
+                setting="hydra.job_logging",
             )
         json_handler = logs.attach_json_log(output_dir)
         config_yaml = OmegaConf.to_yaml(task_cfg)
@@ -171,11 +175,12 @@ def execute_job(
 
         if callbacks is None:
             callbacks = load_callbacks(config)
-        env_set = hydra.job._get_node("env_set")
+        job = child(hydra, "job")
+        env_set = job._get_node("env_set")
         if env_set is not None and env_set.__dict__.get("_content") == {}:
             environment: Any = {}  # nearly always: no conversion walk
         else:
-            environment = OmegaConf.to_container(hydra.job.env_set, resolve=True)
+            environment = OmegaConf.to_container(job.env_set, resolve=True)
         assert isinstance(environment, dict)
         with env_override({str(name): value for name, value in environment.items()}):
             callbacks.on_job_start(config=config, task_function=task_function)
@@ -197,7 +202,7 @@ def execute_job(
                 job_return.status = JobStatus.FAILED
                 recording.finish_recording(record, status="FAILED", error=error)
 
-        job_return.task_name = str(hydra.job.name)
+        job_return.task_name = str(child(job, "name"))
         logs.flush_all_handlers()
         callbacks.on_job_end(config=config, job_return=job_return)
         return job_return
@@ -255,7 +260,7 @@ def run_job(
         return_value=None if failed else job_return._return_value,
         error=f"{type(error).__name__}: {error}" if error is not None else None,
         traceback=format_task_exception(error) if error is not None else None,
-        output_dir=str(spec.config.hydra.runtime.output_dir),
+        output_dir=str(child(child(child(spec.config, "hydra"), "runtime"), "output_dir")),
         started=started,
         ended=ended,
         overrides=spec.overrides,

@@ -97,10 +97,11 @@ def job_logging_settings(config: Any) -> dict[str, Any] | None:
     unresolved, so its conversion is kept per template and only the values that interpolate -- the
     log file's name -- are resolved again for each job.
     """
+    from runlab.config._node_values import child
     from runlab.config.interpolation import resolve_leaf
     from runlab.runtime.templates import template_cache
 
-    node = config.hydra.job_logging
+    node = child(child(config, "hydra"), "job_logging")
     shared = template_cache(config, "job_logging")
     if node is None or shared is None or not _is_plain_dict(node):
         return None if node is None else _to_plain(node)

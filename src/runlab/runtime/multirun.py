@@ -209,15 +209,16 @@ def _number_job(
     """Give ``config`` its job number and id; returns the id and the job's output directory."""
     from omegaconf import OmegaConf
 
-    from runlab.config._node_values import set_own_value
+    from runlab.config._node_values import child, set_own_value
 
     job_id = _job_id(launcher, num, setup.job_name)
-    hydra = config.hydra
-    set_own_value(hydra.job, "num", num)
-    set_own_value(hydra.job, "id", job_id)
+    hydra = child(config, "hydra")
+    job = child(hydra, "job")
+    set_own_value(job, "num", num)
+    set_own_value(job, "id", job_id)
     # Jobs share the master's resolver cache: ${now:...} gives the sweep's start time in every job.
     OmegaConf.copy_cache(from_config=setup.master, to_config=config)
-    subdir_node = hydra.sweep._get_node("subdir")
+    subdir_node = child(hydra, "sweep")._get_node("subdir")
     if subdir_node is None or subdir_node._value() != _DEFAULT_SUBDIR:
         # anything but the default needs the interpolation resolved; the default is the number
         subdir = OmegaConf.select(config, "hydra.sweep.subdir", throw_on_missing=True)

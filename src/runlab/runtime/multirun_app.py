@@ -52,9 +52,10 @@ class TaskRunner:
             if os.getpid() == self.parent_pid:
                 # The job configured job logging in this process; the sweep's own lines
                 # ("#i : ...") go back to Hydra's format, as after each job of Hydra's basic launcher.
+                from runlab.config._node_values import child
                 from runlab.runtime.logs import configure_log, copy_settings
 
-                hydra = spec.config.hydra
+                hydra = child(spec.config, "hydra")
                 if self._hydra_logging is None:
                     from omegaconf import OmegaConf
 
@@ -64,7 +65,7 @@ class TaskRunner:
                         if node is not None
                         else (None,)
                     )
-                configure_log(copy_settings(self._hydra_logging[0]), hydra.verbose)
+                configure_log(copy_settings(self._hydra_logging[0]), child(hydra, "verbose"))
 
 
 def _command() -> dict[str, Any]:

@@ -159,14 +159,15 @@ def start_recording(
     """
     from omegaconf import OmegaConf
 
+    from runlab.config._node_values import child
     from runlab.config.interpolation import select_resolved
     from runlab.tracking.recorder import RunRecorder
 
-    hydra = config.hydra
-    mode = OmegaConf.select(hydra, "mode")
+    hydra = child(config, "hydra")
+    mode = child(hydra, "mode", None)
     in_sweep = str(getattr(mode, "name", mode)) == "MULTIRUN"
-    runtime = hydra.runtime
-    launch_dir = OmegaConf.select(runtime, "cwd", default=None) or os.getcwd()
+    runtime = child(hydra, "runtime")
+    launch_dir = child(runtime, "cwd", None) or os.getcwd()
     resolved_yaml: str | None = config_yaml  # the same text when there is nothing to resolve
     if "${" in config_yaml:
         try:
@@ -181,7 +182,7 @@ def start_recording(
     recorder = RunRecorder.start(
         output_dir,
         sweep_dir=str(select_resolved(config, "hydra.sweep.dir")) if in_sweep else None,
-        job_num=int(hydra.job.num) if in_sweep else None,
+        job_num=int(child(child(hydra, "job"), "num")) if in_sweep else None,
         overrides=overrides,
         choices={str(k): v for k, v in choices.items()} if isinstance(choices, dict) else None,
         config_yaml=config_yaml,
