@@ -260,7 +260,7 @@ def main(argv: list[str]) -> int:
         print("peak memory vs jobs (runlab basic): with the compare table / without")
         for n in sizes:
             m = run_sweep(root, sys.executable, True, n)
-            quiet = run_sweep(root, sys.executable, True, n, "hydra.sweeper.summary=false")
+            quiet = run_sweep(root, sys.executable, True, n, "++hydra.sweeper.summary=false")
             print(f"  {n:>6} jobs: {m.max_rss_kb / 1024:.1f} MB / {quiet.max_rss_kb / 1024:.1f} MB")
     finally:
         shutil.rmtree(root, ignore_errors=True)
