@@ -11,6 +11,7 @@ from multirun_app_fixture import events, run_app, start_app, write_app
 from sweep_records import job_records
 
 from runlab.runtime.multirun import resume_sweep
+from runlab.runtime.sweep_state import read_plan
 
 pytestmark = pytest.mark.slow
 
@@ -205,3 +206,25 @@ def test_rerun_with_resume_off_runs_everything_again(tmp_path: Path) -> None:
     assert run_app(tmp_path, *args, "++hydra.sweeper.resume=false").returncode == 0
     starts = [e for e in events(tmp_path) if e.startswith("start")]
     assert sorted(starts) == ["start 0", "start 0", "start 1", "start 1"]
+
+
+@pytest.mark.parametrize("subdir", [None, "job_${hydra.job.num}_of_${hydra.job.name}"])
+def test_a_big_batch_puts_every_job_in_its_own_dir(tmp_path: Path, subdir: str | None) -> None:
+    # Over 64 jobs, each job is checked on a scratch copy and built again at launch: its
+    # directory must be the same both times (and in the plan), with or without a subdir pattern.
+    write_app(tmp_path)
+    sweep = tmp_path / "sweep"
+    extra = [f"hydra.sweep.subdir={subdir}"] if subdir else []
+    proc = run_app(tmp_path, "-m", "n=range(0,70)", f"log_dir={tmp_path}",
+                   f"hydra.sweep.dir={sweep}", *extra)
+    assert proc.returncode == 0, proc.stderr
+    names = [str(n) if subdir is None else f"job_{n}_of_app" for n in range(70)]
+    assert sorted(p.name for p in sweep.iterdir() if p.is_dir() and p.name != ".runlab") == sorted(
+        names
+    )
+    plan = read_plan(str(sweep))
+    assert plan is not None
+    assert [job["output_dir"] for job in plan["jobs"]] == [str(sweep / name) for name in names]
+    assert {r["output_dir"] for r in job_records(sweep).values()} == {
+        str(sweep / name) for name in names
+    }

@@ -217,14 +217,50 @@ def _number_job(
     set_own_value(job, "num", num)
     set_own_value(job, "id", job_id)
     # Jobs share the master's resolver cache: ${now:...} gives the sweep's start time in every job.
-    OmegaConf.copy_cache(from_config=setup.master, to_config=config)
-    subdir_node = child(hydra, "sweep")._get_node("subdir")
-    if subdir_node is None or subdir_node._value() != _DEFAULT_SUBDIR:
-        # anything but the default needs the interpolation resolved; the default is the number
+    _copy_resolver_cache(setup.master, config)
+    if _default_subdir(hydra):
+        subdir: Any = num
+    else:  # anything but the default needs the interpolation resolved
         subdir = OmegaConf.select(config, "hydra.sweep.subdir", throw_on_missing=True)
-    else:
-        subdir = num
     return job_id, os.path.abspath(os.path.join(setup.sweep_dir, str(subdir)))
+
+
+def _default_subdir(hydra: Any) -> bool:
+    """Is ``hydra.sweep.subdir`` Hydra's default (the job number)?"""
+    from runlab.config._node_values import child
+
+    node = child(hydra, "sweep")._get_node("subdir")
+    return node is not None and node._value() == _DEFAULT_SUBDIR
+
+
+def _checked_output_dir(
+    setup: MultirunSetup, launcher: Launcher, num: int, scratch: DictConfig
+) -> str:
+    """The output dir of a job checked on a scratch copy: with the default subdir it is known
+    without numbering the copy (which is thrown away)."""
+    from runlab.config._node_values import child
+
+    if _default_subdir(child(scratch, "hydra")):
+        return os.path.abspath(os.path.join(setup.sweep_dir, str(num)))
+    return _number_job(setup, launcher, num, scratch)[1]
+
+
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def _copy_resolver_cache(source: DictConfig, target: DictConfig) -> None:
+    """``OmegaConf.copy_cache``, without ``deepcopy`` when the cached values are plain (they
+    nearly always are: ``${now:...}`` strings)."""
+    from omegaconf import OmegaConf
+
+    cache = source._metadata.resolver_cache
+    if all(
+        type(values) is dict and all(type(v) in _IMMUTABLE for v in values.values())
+        for values in cache.values()
+    ):
+        target._metadata.resolver_cache = {name: dict(values) for name, values in cache.items()}
+    else:
+        OmegaConf.copy_cache(from_config=source, to_config=target)
 
 
 _KEEP_COMPOSED_JOBS = 64
@@ -326,7 +362,7 @@ def _plan_batch(
         num = first_num + i
         scratch = check(overrides) if check is not None else None
         if scratch is not None:
-            plan.add_checked(num, overrides, _number_job(setup, launcher, num, scratch)[1])
+            plan.add_checked(num, overrides, _checked_output_dir(setup, launcher, num, scratch))
         else:
             plan.add(_make_spec(setup, launcher, num, list(overrides)))
     return plan
