@@ -177,3 +177,40 @@ def test_concurrent_writers_from_several_processes_lose_nothing(tmp_path: Path) 
     for run in runs:
         record = read_record(run.run_dir)
         assert record is not None and record.metric_summaries["loss"]["count"] == 200
+
+
+def _statuses(path: Path) -> dict[str, str]:
+    with sqlite3.connect(path) as db:  # another connection: what other processes see
+        return dict(db.execute("SELECT run_id, status FROM runs").fetchall())
+
+
+def test_deferred_updates_are_batched_until_the_block_ends(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from runlab.tracking.recorder import RunRecorder
+    from runlab.tracking.store import close_shared, deferred_index_updates
+
+    path = tmp_path / "i.db"
+    try:
+        with deferred_index_updates(max_delay=60):
+            first = RunRecorder.start(tmp_path / "a", sweep_dir=tmp_path, job_num=0, index_path=path)
+            record = first.finish("completed", return_value=1.0)
+            assert _statuses(path) == {}  # waiting: start and end are one row write
+            pid = os.fork()
+            if pid == 0:  # a worker forked inside the block writes at once
+                child = RunRecorder.start(tmp_path / "b", sweep_dir=tmp_path, job_num=1,
+                                          index_path=path)
+                os._exit(0 if _statuses(path).get(child.record.run_id) == "running" else 1)
+            assert os.waitpid(pid, 0)[1] == 0
+        assert _statuses(path)[record.run_id] == "completed"
+        with deferred_index_updates(max_delay=0.05):
+            late = RunRecorder.start(tmp_path / "c", sweep_dir=tmp_path, job_num=2, index_path=path)
+            deadline = time.monotonic() + 10
+            while late.record.run_id not in _statuses(path) and time.monotonic() < deadline:
+                time.sleep(0.02)  # a long job's start reaches the index by the timer
+            assert _statuses(path)[late.record.run_id] == "running"
+            late.finish("completed")
+        assert _statuses(path)[late.record.run_id] == "completed"
+    finally:
+        close_shared()

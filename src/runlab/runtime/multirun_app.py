@@ -187,7 +187,13 @@ def run_app_sweep(app: Any) -> int:
     sweeper = adapt_sweeper(create_sweeper(config.hydra.sweeper), setup, runner)
     fail_fast = bool(OmegaConf.select(config, "hydra.sweeper.fail_fast", default=False))
     progress = SweepProgress(parallelism=int(getattr(launcher, "n_jobs", 1) or 1))
-    outcome = drive_sweep(setup, sweeper, launcher, runner, fail_fast=fail_fast, progress=progress)
+    # Jobs run in this process write their index rows in batches (see tracking/store.py).
+    from runlab.tracking.store import deferred_index_updates
+
+    with deferred_index_updates():
+        outcome = drive_sweep(
+            setup, sweeper, launcher, runner, fail_fast=fail_fast, progress=progress
+        )
     # ``results`` reads the jobs' records back only if a callback looks at it.
     callbacks.on_multirun_end(config=config, config_name=config_name, results=outcome.results)
     if _summary_enabled(config):

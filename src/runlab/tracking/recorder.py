@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import threading
 import time
 import traceback as traceback_module
 from collections.abc import Mapping, Sequence
@@ -261,16 +260,12 @@ class RunRecorder:
         from runlab.tracking.store import shared_index
 
         try:
-            index = shared_index(self.index_path)
-            with _index_lock:
-                index.upsert([record], [_record_mtime(record.run_dir)])
-                index.mark_dead_runs()  # cheap: live rows are settled without reading records
+            shared_index(self.index_path).submit(record, _record_mtime(record.run_dir))
         except Exception as problem:  # noqa: BLE001 - the index is a cache; the record is on disk
             _log.warning("run index %s not updated (%s); run `runlab index` to catch up",
                          self.index_path, problem)
 
 
-_index_lock = threading.Lock()
 def _record_mtime(run_dir: str) -> float | None:
     from runlab.tracking.records import RECORD_DIR, RECORD_FILE
 

@@ -4,18 +4,24 @@ Nothing here is the source of truth: every row is derived from a ``run.json`` an
 index_paths` recreates it, so deleting the database or copying run dirs from another machine loses
 nothing.  The database runs in WAL mode with a long busy timeout because every job of a parallel sweep
 writes to it twice (start, end).
+
+Inside :func:`deferred_index_updates` (the process driving a sweep runs its in-process jobs in one)
+a run's updates are batched: written by a timer at most half a second after they were made, and
+all of them when the block ends or the process exits -- one transaction for many jobs instead of
+two per job.  A start and an end that meet in one batch are one row write.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +42,14 @@ from runlab.tracking.records import (
 if TYPE_CHECKING:  # pragma: no cover - imported by query(): a run only writes its row
     from runlab.tracking.model import RunList
 
-__all__ = ["INDEX_ENV", "IndexStats", "RunIndex", "default_index_path", "mark_if_dead"]
+__all__ = [
+    "INDEX_ENV",
+    "IndexStats",
+    "RunIndex",
+    "default_index_path",
+    "deferred_index_updates",
+    "mark_if_dead",
+]
 
 INDEX_ENV = "RUNLAB_INDEX"
 _DECODER = json.JSONDecoder()
@@ -155,6 +168,9 @@ class RunIndex:
             self._retry(lambda: self.db.execute("PRAGMA journal_mode = WAL"))
         self.db.execute("PRAGMA synchronous = NORMAL")
         self._retry(lambda: migrate(self.db, migrations))
+        self._lock = threading.RLock()
+        self._pending: dict[str, tuple[RunRecord, float | None]] = {}
+        self._timer: threading.Timer | None = None
 
     def _retry(self, action: Any) -> Any:
         for attempt in range(50):
@@ -167,7 +183,42 @@ class RunIndex:
         return None
 
     def close(self) -> None:
+        self._flush_logged()
         self.db.close()
+
+    def submit(self, record: RunRecord, mtime: float | None) -> None:
+        """Write ``record``'s row now, or, inside :func:`deferred_index_updates`, soon (batched)."""
+        delay = _deferring.get(os.getpid())
+        with self._lock:
+            if delay is None:
+                self.upsert([record], [mtime])
+                self.mark_dead_runs()  # cheap: live rows are settled without reading records
+                return
+            self._pending[record.run_id] = (record, mtime)
+            if self._timer is None:
+                self._timer = threading.Timer(delay, self._flush_logged)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def flush(self) -> None:
+        """Write the batched rows (a no-op when none are waiting)."""
+        with self._lock:
+            timer, self._timer = self._timer, None
+            if timer is not None:
+                timer.cancel()
+            if not self._pending:
+                return
+            waiting = list(self._pending.values())
+            self._pending.clear()
+            self.upsert([record for record, _ in waiting], [mtime for _, mtime in waiting])
+            self.mark_dead_runs()
+
+    def _flush_logged(self) -> None:
+        try:
+            self.flush()
+        except Exception as problem:  # noqa: BLE001 - the index is a cache; the records are on disk
+            _log.warning("run index %s not updated (%s); run `runlab index` to catch up",
+                         self.path, problem)
 
     def __enter__(self) -> RunIndex:  # noqa: PYI034 - py3.10 has no typing.Self
         return self
@@ -376,6 +427,41 @@ def shared_index(path: str | os.PathLike[str]) -> RunIndex:
         if index is None:
             index = _shared[key] = RunIndex(path)
         return index
+
+
+_deferring: dict[int, float] = {}
+"""pid -> how long an update may wait, while that process is inside ``deferred_index_updates``."""
+
+
+@contextlib.contextmanager
+def deferred_index_updates(max_delay: float = 0.5) -> Iterator[None]:
+    """Batch this process's index updates within the block (see the module docstring).
+
+    Keyed by process: a worker forked inside the block writes its rows at once, as before.
+    """
+    pid = os.getpid()
+    outer = _deferring.get(pid)
+    _deferring[pid] = max_delay
+    try:
+        yield
+    finally:
+        if outer is None:
+            _deferring.pop(pid, None)
+        else:
+            _deferring[pid] = outer
+        flush_shared()
+
+
+def flush_shared() -> None:
+    """Write the batched rows of this process's shared connections."""
+    with _shared_lock:
+        mine = [index for (_path, pid), index in _shared.items() if pid == os.getpid()]
+    for index in mine:
+        try:
+            index.flush()
+        except Exception as problem:  # noqa: BLE001 - the index is a cache; the records are on disk
+            _log.warning("run index %s not updated (%s); run `runlab index` to catch up",
+                         index.path, problem)
 
 
 def close_shared() -> None:
