@@ -256,6 +256,18 @@ def test_hydra_yaml_blocks_shared_between_jobs_of_a_template(tmp_path: Path) -> 
     assert blocks is not None
     assert ("hydra", "help") in blocks and ("hydra", "job", "name") in blocks
     assert ("hydra", "job", "num") not in blocks and ("hydra", "runtime", "output_dir") not in blocks
+    # Cut from one dump of the whole node, each block is what dumping it alone gives.
+    from runlab.runtime import hydra_yaml as module
+
+    hydra_node = first._get_node("hydra")
+    filled: dict[tuple[str, ...], str] = {}
+    module._fill_blocks(hydra_node, module._children(hydra_node), filled)
+    assert filled == blocks and len(filled) >= 15
+    for path, block in filled.items():
+        node = first
+        for key in path:
+            node = node._get_node(key)
+        assert block == module._dump(path, node), path
     second = make_config(tmp_path, help={"template": "long " * 60 + "${hydra.job.name}"})
     second.hydra.runtime.output_dir = str(tmp_path / "elsewhere")
     second.hydra.overrides.task = ["x=2"]
