@@ -4,8 +4,9 @@
 Scenarios (each a real ``python app.py -m ...`` subprocess, so start-up is included and then removed):
 
 * per-job overhead of 10 / 100 / 1,000 no-op jobs with the basic launcher
-  (``(T(N) - T(1)) / (N - 1)``, medians of ``--repeat`` runs of each taken in turn, as wall time and
-  as CPU time of the sweep process; target <= 5 ms/job); hydra-core in the oracle env for comparison;
+  (``(T(N) - T(1)) / (N - 1)``, the median over ``--repeat`` pairs of a one-job and an N-job sweep
+  run back to back -- three times as many pairs for 10 jobs -- as wall time and as CPU time of the
+  sweep process; target <= 5 ms/job); hydra-core in the oracle env for comparison;
 * the process launcher on 1,000 no-op jobs (target: total <= 2x the basic launcher's);
 * 20 CPU-bound jobs of ~0.5 s (target: processes >= 1.8x faster than basic on 2 cores);
 * peak memory (max RSS of the sweep process) against the number of jobs (up to 5,000), with the
@@ -167,7 +168,11 @@ def per_job_ms(
 ) -> list[PerJob]:
     """Per-job cost of each contender: a one-job and an N-job sweep of each, all in turn, ``repeat``
     times (this machine's speed drifts by tens of percent within minutes; taking turns makes the
-    drift hit every contender alike)."""
+    drift hit every contender alike).  The estimate is the median of the paired differences (each
+    N-job sweep minus the one-job sweep run just before it), which a drift between pairs does not
+    move; small sweeps, where a few ms of noise is a ms a job, are repeated three times as often."""
+    if jobs <= 10:
+        repeat *= 3
     bases: list[list[Measurement]] = [[] for _ in contenders]
     bigs: list[list[Measurement]] = [[] for _ in contenders]
     for _ in range(repeat):
@@ -175,13 +180,10 @@ def per_job_ms(
             bases[i].append(run_sweep(root, contender.python, contender.runlab, 1, *extra))
             bigs[i].append(run_sweep(root, contender.python, contender.runlab, jobs, *extra))
 
-    def median(values: list[float]) -> float:
-        return statistics.median(values)
-
     results = []
     for base, big in zip(bases, bigs):
-        wall = (median([m.seconds for m in big]) - median([m.seconds for m in base])) / (jobs - 1)
-        cpu = (median([m.cpu_seconds for m in big]) - median([m.cpu_seconds for m in base])) / (
+        wall = statistics.median(b.seconds - a.seconds for a, b in zip(base, big)) / (jobs - 1)
+        cpu = statistics.median(b.cpu_seconds - a.cpu_seconds for a, b in zip(base, big)) / (
             jobs - 1
         )
         typical = sorted(big, key=lambda m: m.seconds)[len(big) // 2]
