@@ -83,9 +83,8 @@ class SweepOutcome:
 
     @property
     def failed(self) -> tuple[JobResult, ...]:
-        known = getattr(self.results, "failed", None)  # SweepResults keeps its failures at hand
-        if isinstance(known, tuple):
-            return known
+        if isinstance(self.results, SweepResults):  # it keeps its failures at hand
+            return self.results.failed
         return tuple(r for r in self.results if r.status == FAILED)
 
 
