@@ -355,3 +355,20 @@ def test_a_long_sweep_keeps_nothing_per_job_in_memory(tmp_path: Path) -> None:
     assert len(outcome.results) == jobs and sweeper.count == jobs
     # Kept per job: a byte of outcome (a JobResult and its strings would be ~500 bytes).
     assert (sizes[jobs - 1] - sizes[500]) / (jobs - 1 - 500) < 100
+
+
+def test_jobs_get_the_masters_resolver_cache_and_can_cache_more(tmp_path: Path) -> None:
+    from omegaconf import OmegaConf
+
+    from runlab.runtime.multirun import _copy_resolver_cache
+
+    master = OmegaConf.create({"when": "${now:%H:%M:%S.%f}"})
+    started = master.when
+    job = OmegaConf.create({"when": "${now:%H:%M:%S.%f}", "day": "${now:%Y-%m-%d}"})
+    _copy_resolver_cache(master, job)
+    assert job.when == started  # the master's value: every job sees the sweep's start time
+    assert job.day == job.day and OmegaConf.get_cache(master)["now"].keys() == {("%H:%M:%S.%f",)}
+    OmegaConf.clear_cache(master)
+    empty = OmegaConf.create({"when": "${now:%H:%M:%S.%f}"})
+    _copy_resolver_cache(master, empty)  # nothing cached yet: the job caches its own values
+    assert empty.when == empty.when

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from omegaconf import Node
 from omegaconf.base import Metadata
 
-__all__ = ["clone_tree"]
+__all__ = ["clone_tree", "copy_resolver_cache"]
 
 _NodeT = TypeVar("_NodeT", bound=Node)
 
@@ -92,14 +92,19 @@ def _clone_metadata(metadata: Metadata) -> Metadata:
     new = _new(type(metadata))
     state = metadata.__dict__.copy()
     state["flags"] = dict(state["flags"] or ())
-    cache = state["resolver_cache"]
+    state["resolver_cache"] = copy_resolver_cache(state["resolver_cache"])
+    _set_state(new, "__dict__", state)
+    return new
+
+
+def copy_resolver_cache(cache: Any) -> defaultdict[str, Any]:
+    """A resolver cache (resolver name -> {arguments: value}) copied one level deep, as a
+    ``defaultdict(dict)`` like OmegaConf's own (a resolver cached for the first time adds its name)."""
     fresh: defaultdict[str, Any] = defaultdict(dict)
     if cache:
         for name, values in cache.items():
             fresh[name] = dict(values)
-    state["resolver_cache"] = fresh
-    _set_state(new, "__dict__", state)
-    return new
+    return fresh
 
 
 _KNOWN: dict[type, bool] = {}

@@ -1,8 +1,10 @@
-"""Setting a value the runtime owns (``hydra.job.num``, ``hydra.runtime.output_dir``) on its node.
+"""Reading and setting the values the runtime owns (``hydra.job.num``, ``hydra.runtime.output_dir``)
+on their nodes.
 
 Assigning through a DictConfig looks the key up, re-checks the parent's struct and read-only flags
 and, on OmegaConf 2.4, goes through the conversion-warning wrapper: ~50 us a value, several times per
-sweep job.  The node's own ``_set_value`` validates the value the same way.
+sweep job.  The node's own ``_set_value`` validates the value the same way.  Reading goes through
+similar layers (~20 us a key); :func:`child` reads from the content when nothing needs resolving.
 """
 
 from __future__ import annotations

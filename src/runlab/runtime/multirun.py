@@ -181,12 +181,14 @@ def _copy_resolver_cache(source: DictConfig, target: DictConfig) -> None:
     nearly always are: ``${now:...}`` strings)."""
     from omegaconf import OmegaConf
 
+    from runlab.config._clone import copy_resolver_cache
+
     cache = source._metadata.resolver_cache
     if all(
         type(values) is dict and all(type(v) in _IMMUTABLE for v in values.values())
         for values in cache.values()
     ):
-        target._metadata.resolver_cache = {name: dict(values) for name, values in cache.items()}
+        target._metadata.resolver_cache = copy_resolver_cache(cache)
     else:
         OmegaConf.copy_cache(from_config=source, to_config=target)
 

@@ -114,9 +114,14 @@ def write_job_record(sweep_dir: str, result: JobResult) -> None:
         "return_value_repr": _safe_repr(result.return_value),
         "return_value": _encode_return_value(result.return_value),
     }
-    data = (json.dumps(record) + "\n").encode("utf-8")
-    fd = _journal(sweep_dir)
-    while data:  # a regular file takes it in one write; a short write is only finished, not torn
+    _append(_journal(sweep_dir), json.dumps(record) + "\n")
+
+
+def _append(fd: int, text: str) -> None:
+    """Append whole lines to an ``O_APPEND`` file: a regular file takes them in one ``write``; a
+    short write is finished, never left torn by this process."""
+    data = text.encode("utf-8")
+    while data:
         data = data[os.write(fd, data) :]
 
 
@@ -326,13 +331,16 @@ class SweepState:
         """Append a batch's jobs to the plan (before any of them starts)."""
         if self._planned_fd is None:
             raise RuntimeError("add_jobs before start_plan")
-        data = "".join(
-            json.dumps({"num": j.num, "overrides": list(j.overrides), "output_dir": j.output_dir})
-            + "\n"
-            for j in jobs
-        ).encode("utf-8")
-        while data:
-            data = data[os.write(self._planned_fd, data) :]
+        _append(
+            self._planned_fd,
+            "".join(
+                json.dumps(
+                    {"num": j.num, "overrides": list(j.overrides), "output_dir": j.output_dir}
+                )
+                + "\n"
+                for j in jobs
+            ),
+        )
 
     def finish(self) -> None:
         self.plan["finished"] = True
