@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import pickle
+import typing
 from dataclasses import field
 from typing import Any
 
@@ -154,3 +155,79 @@ def test_hydra_schema_still_builds_the_typed_node() -> None:
     assert OmegaConf.get_type(node.job) is JobConf and not OmegaConf.is_readonly(node)
     with pytest.raises(ValidationError):
         node.job.chdir = "not a bool"
+
+
+def _metadata(cls: type) -> list[tuple[Any, ...]]:
+    return [
+        (f.name, f.type, f.default, f.default_factory, f.init, f.repr, f.compare, f.hash, f.kw_only)
+        for f in dataclasses.fields(cls)
+    ]
+
+
+def test_metadata_is_the_standard_decorators() -> None:
+    for name in STANDARD:
+        ours, standard = OURS[name], STANDARD[name]
+        assert _metadata(ours) == _metadata(standard)
+        assert ours.__match_args__ == standard.__match_args__  # type: ignore[attr-defined]
+        assert ours.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    assert OURS["Point"].y == 0 and "tags" not in vars(OURS["Point"])  # class attributes as dataclass
+
+
+def test_init_matches_the_standard_one() -> None:
+    @frozen(kw_only=True)
+    class Options:
+        name: str
+        items: list[int] = field(default_factory=list)
+        derived: int = field(init=False, default=7)
+        made: list[int] = field(init=False, default_factory=lambda: [1])
+        kind: typing.ClassVar[str] = "options"
+
+    first, second = Options(name="a"), Options(name="b", items=[2])
+    assert first.items == [] and first.items is not Options(name="c").items
+    assert (first.derived, first.made, second.items) == (7, [1], [2])
+    assert [f.name for f in dataclasses.fields(Options)] == ["name", "items", "derived", "made"]
+    with pytest.raises(TypeError):
+        Options(name="a", derived=1)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Options()  # type: ignore[call-arg]
+    assert dataclasses.replace(second, name="c") == Options(name="c", items=[2])
+
+
+def test_definition_errors_are_the_standard_ones() -> None:
+    with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+
+        @frozen
+        class Order:
+            a: int = 0
+            b: int  # type: ignore[misc]
+
+    with pytest.raises(ValueError, match="mutable default .* for field a is not allowed"):
+
+        @frozen
+        class Shared:
+            a: list[int] = []  # noqa: RUF012
+
+
+def test_forms_it_does_not_build_itself_use_the_standard_decorator() -> None:
+    @frozen
+    class WithInitVar:
+        a: int
+        scale: dataclasses.InitVar[int] = 1
+
+        def __post_init__(self, scale: int) -> None:
+            object.__setattr__(self, "a", self.a * scale)
+
+    assert WithInitVar(2, 3).a == 6 and [f.name for f in dataclasses.fields(WithInitVar)] == ["a"]
+
+
+def test_standard_dataclasses_may_derive_from_ours() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Derived(OURS["Point"]):  # type: ignore[misc, valid-type]
+        w: int = 1
+
+    assert Derived(1, w=2).w == 2 and Derived(1).x == 1
+    with pytest.raises(TypeError, match="non-frozen"):
+
+        @dataclasses.dataclass
+        class Thawed(OURS["Point"]):  # type: ignore[misc, valid-type]
+            w: int = 1

@@ -51,8 +51,9 @@ def _body(output: str) -> str:
 def test_cold_warm_and_disabled_caches_compose_the_same(conf: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     cold = _compose(conf, cache)
-    files = list(cache.iterdir())
-    assert len(files) == 1 and files[0].name.startswith("builtin-configs-")
+    files = sorted(p.name for p in cache.iterdir())
+    assert len(files) == 2 and files[0].startswith("builtin-configs-")
+    assert files[1].startswith("generated-code-")  # runlab._code_cache
     warm = _compose(conf, cache)
     disabled = _compose(conf, tmp_path / "unused", no_cache=True)
     assert _body(cold) == _body(warm) == _body(disabled)
@@ -73,7 +74,7 @@ def test_hydra_overrides_still_apply_with_a_warm_cache(conf: Path, tmp_path: Pat
 def test_a_damaged_cache_file_is_ignored_and_rewritten(conf: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     reference = _compose(conf, cache)
-    (path,) = cache.iterdir()
+    (path,) = cache.glob("builtin-configs-*")
     path.write_bytes(b"not a pickle")
     assert _body(_compose(conf, cache)) == _body(reference)
     assert path.read_bytes() != b"not a pickle"

@@ -9,7 +9,7 @@ versions, plus size and modification time of every file of ``runlab.conf`` and o
 composition code in ``runlab.config``) matches; anything unreadable is ignored and rebuilt.  The
 user's own configs never go here.
 
-``RUNLAB_CACHE_DIR`` moves the cache; ``RUNLAB_NO_CACHE=1`` turns it off.
+``RUNLAB_CACHE_DIR`` moves the cache; ``RUNLAB_NO_CACHE=1`` turns it off (``runlab._cache_dir``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import os
 import pickle
 import sys
 from typing import Any
+
+from runlab._cache_dir import cache_file
 
 __all__ = ["PREFIXES", "STABLE", "ensure_restored", "persistable", "save"]
 
@@ -40,14 +42,7 @@ _state: dict[str, Any] = {"restored": False, "fingerprint": None}
 
 
 def _cache_file() -> str | None:
-    if os.environ.get("RUNLAB_NO_CACHE") == "1":
-        return None
-    root = os.environ.get("RUNLAB_CACHE_DIR")
-    if not root:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        root = os.path.join(base, "runlab")
-    tag = f"{sys.implementation.cache_tag}-f{_FORMAT}"
-    return os.path.join(root, f"builtin-configs-{tag}.pickle")
+    return cache_file("builtin-configs", f"-f{_FORMAT}.pickle")
 
 
 def _fingerprint() -> tuple[Any, ...]:
