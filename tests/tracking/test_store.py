@@ -214,3 +214,16 @@ def test_deferred_updates_are_batched_until_the_block_ends(tmp_path: Path) -> No
         assert _statuses(path)[late.record.run_id] == "completed"
     finally:
         close_shared()
+
+
+def test_a_connection_keeps_a_small_page_cache(tmp_path: Path) -> None:
+    """A sweep holds one connection for thousands of writes: SQLite's default 2 MiB cache would
+    grow the sweep's memory with its table."""
+    from runlab.tracking.store import _PAGE_CACHE_KIB, RunIndex
+
+    index = RunIndex(tmp_path / "index.db")
+    try:
+        assert index.db.execute("PRAGMA cache_size").fetchone()[0] == -_PAGE_CACHE_KIB
+        assert _PAGE_CACHE_KIB <= 512
+    finally:
+        index.close()
