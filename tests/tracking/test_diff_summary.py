@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 import io
+import random
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from run_factory import make_run, make_sweep
 
+from runlab.tracking.compare import compare_runs, pick_metric
 from runlab.tracking.diff import describe, diff_records
-from runlab.tracking.summary import print_sweep_summary, sweep_summary
+from runlab.tracking.model import RunList, runs_in_job_order
+from runlab.tracking.summary import SHOWN_ROWS, load_sweep, print_sweep_summary, sweep_summary
+from runlab.tracking.tables import comparison_table
 
 
 def test_group_change_is_one_change_and_other_values_are_listed(tmp_path: Path) -> None:
@@ -76,3 +82,79 @@ def test_sweep_summary_uses_the_config_value_of_a_run_that_did_not_override_a_pa
              series={"loss": [3.0]})  # the table's trimmed views keep no config: read again
     rows = [line.split() for line in sweep_summary(sweep).splitlines()[4:7]]
     assert [row[-6:-4] for row in rows] == [["0.1", "1"], ["0.2", "1"], ["0.5", "1"]]
+
+
+def _summary_from_run_views(sweep: Path) -> str:
+    """The summary built the plain way: every run's ``Run`` view, then ``compare_runs`` (what
+    ``runlab compare`` does); the columnar summary must print exactly this."""
+    found = runs_in_job_order(load_sweep(sweep))
+    counts: dict[str, int] = {}
+    for run in found:
+        counts[run.status] = counts.get(run.status, 0) + 1
+    status_text = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    sweep_id = found[0].sweep_id or str(sweep)
+    lines = [f"[runlab] sweep {sweep_id}: {len(found)} runs ({status_text})"]
+    completed = RunList(r for r in found if r.status == "completed")
+    metric = pick_metric(completed)
+    if metric is None:
+        lines.append("[runlab] no metrics recorded (return a number or a dict, or call "
+                     "runlab.log_metrics)")
+    else:
+        comparison = compare_runs(completed, metric)
+        over = f", aggregated over {', '.join(comparison.over)}" if comparison.over else ""
+        lines.append(f"[runlab] {metric} ({comparison.mode}){over}")
+        hidden = len(comparison.rows) - SHOWN_ROWS
+        shown = replace(comparison, rows=comparison.rows[:SHOWN_ROWS]) if hidden > 0 else comparison
+        lines.append(comparison_table(shown))
+        if hidden > 0:
+            lines.append(f"[runlab] {hidden} more rows (best first): runlab compare {sweep_id}")
+    for run in found:
+        if run.status in ("failed", "killed"):
+            lines.append(f"[runlab] job {run.job_num} {run.status} ({' '.join(run.overrides)}): "
+                         f"{run.error}")
+    lines.append(f"[runlab] details: runlab compare {sweep_id}")
+    return "\n".join(lines)
+
+
+def _random_sweep(sweep: Path, rng: random.Random, size: int) -> None:
+    """Runs that differ in every way the table cares about: which keys they override, their group
+    choices, which metrics they log (numbers, text, none), failures, job numbers out of the
+    directories' name order, a run outside the sweep."""
+    nums = rng.sample(range(size * 3), size)
+    for num in nums:
+        values = {"lr": rng.choice(["0.1", "0.01", ""]), "seed": str(rng.randint(0, 2)),
+                  "depth": str(rng.choice([2, 4, 8]))}
+        keys = [k for k in values if rng.random() < 0.8]
+        rng.shuffle(keys)  # key order differs between runs: the first run in job order decides
+        overrides = [f"{k}={values[k]}" for k in keys]
+        choices = {"db": rng.choice(["mysql", "pg"])} if rng.random() < 0.7 else {}
+        names = [n for n in ("loss", "accuracy", "error") if rng.random() < 0.6]
+        rng.shuffle(names)
+        series = {name: [rng.choice([0.5, 1.0, 1.5, 2.0])] for name in names}
+        result = rng.choice([None, None, 3, 2.5, "text", True])
+        failed = rng.random() < 0.15
+        make_run(sweep / str(num), overrides=overrides, choices=choices,
+                 config={"lr": 0.1, "depth": 4, "seed": 0}, series=series, result=result,
+                 error=RuntimeError(f"job {num} broke") if failed else None,
+                 sweep_dir=sweep, job_num=num if rng.random() < 0.95 else None)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_columnar_summary_prints_what_run_views_give(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    sweep = tmp_path / "sw"
+    _random_sweep(sweep, rng, rng.choice([1, 5, 12, 40]))
+    assert sweep_summary(sweep) == _summary_from_run_views(sweep)
+
+
+def test_a_big_table_shows_its_best_rows_and_says_how_many_are_left(tmp_path: Path) -> None:
+    sweep = tmp_path / "sw"
+    for num in range(SHOWN_ROWS + 5):
+        make_run(sweep / str(num), overrides=[f"x={num}"], series={"loss": [float(num)]},
+                 sweep_dir=sweep, job_num=num)
+    lines = sweep_summary(sweep).splitlines()
+    table = [line.split() for line in lines[4 : 4 + SHOWN_ROWS]]
+    assert table[0][:2] == ["*", "0"] and [row[0] for row in table[1:]] == [
+        str(n) for n in range(1, SHOWN_ROWS)
+    ]
+    assert lines[4 + SHOWN_ROWS].startswith("[runlab] 5 more rows (best first): runlab compare sw-")

@@ -23,6 +23,7 @@ __all__ = [
     "default_mode",
     "default_over",
     "pick_metric",
+    "pick_metric_name",
     "varying_params",
 ]
 
@@ -107,9 +108,13 @@ def pick_metric(runs: Iterable[Run]) -> str | None:
     names: dict[str, None] = {}
     for run in runs:
         names.update(dict.fromkeys(run.metrics))
-    if "value" in names:
-        return "value"
-    return next(iter(names), None)
+    return pick_metric_name(names)
+
+
+def pick_metric_name(names: Iterable[str]) -> str | None:
+    """``value`` when among ``names`` (in first-seen order), else the first name (None: no names)."""
+    ordered = list(names)
+    return "value" if "value" in ordered else next(iter(ordered), None)
 
 
 def _stats(values: list[float]) -> tuple[float | None, float | None, float | None, float | None]:

@@ -3,105 +3,102 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any, TextIO
+from typing import TextIO
 
-from runlab.tracking.compare import compare_runs, pick_metric
-from runlab.tracking.model import (
-    Run,
-    RunList,
-    records_to_runs,
-    run_from_record,
-    runs_in_job_order,
-)
-from runlab.tracking.records import RunRecord, find_run_dirs, read_record
+from runlab.tracking.compare import aggregate, default_mode, pick_metric_name
+from runlab.tracking.model import RunList, records_to_runs
+from runlab.tracking.records import find_run_dirs, read_record
+from runlab.tracking.sweep_columns import SweepColumns
 from runlab.tracking.tables import comparison_table
 
-__all__ = ["load_sweep", "print_sweep_summary", "sweep_summary"]
+__all__ = ["SHOWN_ROWS", "load_sweep", "print_sweep_summary", "sweep_summary"]
+
+SHOWN_ROWS = 30
+"""Rows of the compare table printed after a sweep (the best ones; ``runlab compare`` shows all)."""
 
 
 def load_sweep(
-    sweep_dir_or_id: str | os.PathLike[str],
-    run_dirs: Iterable[str] | None = None,
-    *,
-    for_table: bool = False,
+    sweep_dir_or_id: str | os.PathLike[str], run_dirs: Iterable[str] | None = None
 ) -> RunList:
     """The runs of a sweep, read from its directory (no index needed) or looked up by id.
 
     ``run_dirs`` keeps only those directories: a sweep started into a directory an earlier sweep
     used (two multiruns in the same second share Hydra's default timestamped directory) reports
-    its own jobs, not the other's leftovers.  ``for_table`` keeps only what a compare table needs
-    (see :func:`_table_runs`).
+    its own jobs, not the other's leftovers.
     """
     target = os.fspath(sweep_dir_or_id)
     if os.path.isdir(target):
-        found_dirs: Iterable[str] = find_run_dirs(target)
-        if run_dirs is not None:
-            wanted = {os.path.abspath(d) for d in run_dirs}
-            found_dirs = [d for d in found_dirs if os.path.abspath(d) in wanted]
         # A generator: each full record (config text, origins, environment) becomes its small
-        # Run view at once, so a 10,000-job sweep never holds all its records in memory.
-        records = (r for r in (read_record(d) for d in found_dirs) if r is not None)
-        return _table_runs(records) if for_table else records_to_runs(records)
+        # Run view at once, so the records of a big sweep are never all in memory.
+        records = (r for r in (read_record(d) for d in _sweep_dirs(target, run_dirs)) if r)
+        return records_to_runs(records)
     from runlab.tracking.query import runs
 
     return runs(target)
 
 
-def _table_runs(records: Iterable[RunRecord]) -> RunList:
-    """Run views trimmed for a compare table, so that summarising a big sweep stays small.
+def _sweep_dirs(target: str, run_dirs: Iterable[str] | None) -> Iterable[str]:
+    found_dirs: Iterable[str] = find_run_dirs(target)
+    if run_dirs is not None:
+        wanted = {os.path.abspath(d) for d in run_dirs}
+        found_dirs = (d for d in found_dirs if os.path.abspath(d) in wanted)
+    return found_dirs
 
-    A table needs each run's params, group choices and metrics, not its flattened config, which is
-    only asked for a param a run did not override while others did.  Runs of a sweep nearly always
-    override the same keys; those that do not get their full view back at the end.  Equal choices
-    (the ``hydra/*`` groups of every job, say) are one shared mapping.
-    """
-    shared: dict[Any, Mapping[str, Any]] = {}
-    runs: list[Run] = []
-    for record in records:
-        run = run_from_record(record)
-        try:
-            choices = shared.setdefault(tuple(run.choices.items()), run.choices)
-        except TypeError:  # a list-valued choice: not hashable, not shared
-            choices = run.choices
-        runs.append(replace(run, config_flat=None, choices=choices))
-    keys = RunList(runs).param_keys()
-    for i, run in enumerate(runs):
-        if any(key not in run.params for key in keys):
-            full = read_record(run.run_dir)
-            if full is not None:
-                runs[i] = run_from_record(full)
-    return runs_in_job_order(runs)
+
+def _columns(sweep_dir_or_id: str | os.PathLike[str], run_dirs: Iterable[str] | None
+             ) -> SweepColumns:
+    """The sweep's runs as columns, one record in memory at a time (see ``sweep_columns``)."""
+    target = os.fspath(sweep_dir_or_id)
+    columns = SweepColumns()
+    if os.path.isdir(target):
+        for run_dir in _sweep_dirs(target, run_dirs):
+            record = read_record(run_dir)
+            if record is not None:
+                columns.add(record, run_dir)
+        return columns
+    from runlab.tracking.query import runs
+
+    for run in runs(target):
+        columns.add(run, run.run_dir)
+    return columns
 
 
 def sweep_summary(
     sweep_dir_or_id: str | os.PathLike[str], run_dirs: Iterable[str] | None = None
 ) -> str:
-    """The text :func:`print_sweep_summary` prints."""
-    found = load_sweep(sweep_dir_or_id, run_dirs, for_table=True)
-    if not found:
+    """The text :func:`print_sweep_summary` prints.
+
+    The table is the one ``runlab compare`` shows (``compare_runs`` over the completed runs), cut
+    to its :data:`SHOWN_ROWS` best rows: the rest is one command away, and a 5,000-job sweep
+    should not end with 5,000 lines.  Memory stays small however big the sweep: the runs are
+    read one at a time into a few bytes each (``SweepColumns``).
+    """
+    columns = _columns(sweep_dir_or_id, run_dirs)
+    total = sum(columns.counts.values())
+    if not total:
         return f"[runlab] no run records under {os.fspath(sweep_dir_or_id)}"
-    counts: dict[str, int] = {}
-    for run in found:
-        counts[run.status] = counts.get(run.status, 0) + 1
-    status_text = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    sweep_id = found[0].sweep_id or os.fspath(sweep_dir_or_id)
-    lines = [f"[runlab] sweep {sweep_id}: {len(found)} runs ({status_text})"]
-    completed = RunList(r for r in found if r.status == "completed")
-    metric = pick_metric(completed)
+    status_text = ", ".join(f"{n} {s}" for s, n in sorted(columns.counts.items()))
+    sweep_id = columns.sweep_id or os.fspath(sweep_dir_or_id)
+    lines = [f"[runlab] sweep {sweep_id}: {total} runs ({status_text})"]
+    metric = pick_metric_name(columns.metric_names())
     if metric is None:
         lines.append("[runlab] no metrics recorded (return a number or a dict, or call "
                      "runlab.log_metrics)")
     else:
-        comparison = compare_runs(completed, metric)
-        over = f", aggregated over {', '.join(comparison.over)}" if comparison.over else ""
-        lines.append(f"[runlab] {metric} ({comparison.mode}){over}")
-        lines.append(comparison_table(comparison))
-    for run in found:
-        if run.status in ("failed", "killed"):
-            overrides = " ".join(run.overrides)
-            lines.append(f"[runlab] job {run.job_num} {run.status} ({overrides}): {run.error}")
+        by, over = columns.choose_keys()
+        comparison = aggregate(columns.group_items(by, metric), metric=metric,
+                               mode=default_mode(metric), by=by, over=over)
+        over_text = f", aggregated over {', '.join(comparison.over)}" if comparison.over else ""
+        lines.append(f"[runlab] {metric} ({comparison.mode}){over_text}")
+        hidden = len(comparison.rows) - SHOWN_ROWS
+        shown = replace(comparison, rows=comparison.rows[:SHOWN_ROWS]) if hidden > 0 else comparison
+        lines.append(comparison_table(shown))
+        if hidden > 0:
+            lines.append(f"[runlab] {hidden} more rows (best first): runlab compare {sweep_id}")
+    for job_num, status, overrides, error in columns.failures_in_job_order():
+        lines.append(f"[runlab] job {job_num} {status} ({overrides}): {error}")
     lines.append(f"[runlab] details: runlab compare {sweep_id}")
     return "\n".join(lines)
 
