@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from omegaconf import OmegaConf
 
 from runlab.errors import ConfigCompositionException, HydraException
 from runlab.plugins import SweepContext, Sweeper
-from runlab.plugins.grid import BasicSweeper, UnsupportedSweepError, expand_sweep, split_batches
+from runlab.plugins.grid import (
+    BasicSweeper,
+    UnsupportedSweepError,
+    expand_sweep,
+    grid_jobs,
+    split_batches,
+)
 
 GROUPS = {"schema": ["school", "support", "warehouse"], "db": ["mysql", "postgresql", "sqlite"]}
 
@@ -113,3 +121,36 @@ def test_params_come_first_and_the_command_line_wins() -> None:
     sweeper.tell([])
     assert sweeper.ask() == [["b=r", "a=7", "+z=1"], ["b=r", "a=7", "+z=2"]]
     assert sweeper.ask() is None
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["a=1,2,3", "b=x,y", "c=range(0,4)"],
+        ["a=1"],
+        [],
+        ["a=1,2", "b=range(0,0)"],  # an empty axis: no jobs
+    ],
+)
+def test_grid_jobs_are_the_expanded_list_made_on_demand(arguments: list[str]) -> None:
+    expected = sweep(*arguments)
+    jobs = grid_jobs(arguments)
+    assert len(jobs) == len(expected) and list(jobs) == expected and jobs == expected
+    assert [jobs[i] for i in range(len(jobs))] == expected
+    backwards = range(1, len(jobs) + 1)
+    assert [jobs[-i] for i in backwards] == [expected[-i] for i in backwards]
+    for start, stop in [(0, 2), (1, 5), (3, 100), (5, 2)]:
+        view = jobs[start:stop]
+        assert list(view) == expected[start:stop] and len(view) == len(expected[start:stop])
+        assert list(view[1:3]) == expected[start:stop][1:3]
+    assert jobs[::2] == expected[::2]
+    with pytest.raises(IndexError):
+        jobs[len(expected)]
+
+
+def test_a_huge_grid_holds_only_its_axes() -> None:
+    jobs = grid_jobs([f"k{i}=range(0,10)" for i in range(7)])  # ten million jobs
+    assert len(jobs) == 10**7
+    assert jobs[1234567] == [f"k{i}={d}" for i, d in enumerate("1234567")]
+    assert split_batches(jobs, 3_000_000)[3][-1] == [f"k{i}=9" for i in range(7)]
+    assert sys.getsizeof(jobs.__dict__) < 1000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import io
+import os
 import tracemalloc
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ from runlab.plugins.processes import ProcessLauncher
 from runlab.plugins.serial import BasicLauncher
 from runlab.runtime.multirun import SweepOutcome, SweepResults, drive_sweep, report_failures
 from runlab.runtime.progress import SweepProgress, format_duration
-from runlab.runtime.sweep_state import read_job_records, read_plan
+from runlab.runtime.sweep_state import PlannedJob, read_job_records, read_plan
 
 
 def runs(sweep: Path, num: int) -> int:
@@ -372,3 +373,32 @@ def test_jobs_get_the_masters_resolver_cache_and_can_cache_more(tmp_path: Path) 
     empty = OmegaConf.create({"when": "${now:%H:%M:%S.%f}"})
     _copy_resolver_cache(master, empty)  # nothing cached yet: the job caches its own values
     assert empty.when == empty.when
+
+
+def test_a_batch_plan_keeps_nothing_per_job(tmp_path: Path) -> None:
+    """Planning a 200,000-job grid batch: the jobs are made from the grid when asked for, and only
+    an output dir other than ``<sweep dir>/<num>`` is remembered."""
+    from runlab.plugins.grid import grid_jobs
+    from runlab.runtime.multirun import _BatchPlan
+
+    batch = grid_jobs(["a=range(0,400)", "b=range(0,500)"])
+    sweep_dir = str(tmp_path / "sweep")
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        plan = _BatchPlan(batch, 10, sweep_dir)
+        for position in range(len(batch)):
+            num = 10 + position
+            plan.add_checked(num, str(tmp_path / "elsewhere") if num == 77 else
+                             os.path.join(sweep_dir, str(num)))
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 20_000  # 200,000 PlannedJob objects would be ~60 MB
+    planned = plan.planned
+    assert len(planned) == 200_000
+    assert planned[0] == PlannedJob(10, ("a=0", "b=0"), os.path.join(sweep_dir, "10"))
+    assert planned[67].output_dir == str(tmp_path / "elsewhere")
+    assert planned[-1] == PlannedJob(200_009, ("a=399", "b=499"), os.path.join(sweep_dir, "200009"))
+    pending = planned.select(range(5, 8))
+    assert [job.num for job in pending] == [15, 16, 17] and pending[1:][0].num == 16

@@ -10,20 +10,24 @@ Expansion rules (Hydra 1.3's ``BasicSweeper``, observed):
 * the product varies the first key slowest and the last key fastest;
 * the job list is cut into batches of ``max_batch_size`` (``None``: one batch).
 
-The whole list is expanded up front on purpose: the runtime composes and validates each batch before
-any of its jobs start, and records the plan so a killed sweep resumes with the same job numbers.
+The whole list is known up front on purpose: the runtime composes and validates each batch before
+any of its jobs start, and records the plan so a killed sweep resumes with the same job numbers.  It
+is a :class:`GridJobs` sequence that makes each job's override list when asked for it, so a sweep's
+memory does not grow with its number of jobs.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, overload
 
 from runlab.errors import CompactHydraException, ConfigCompositionException, HydraException
 from runlab.plugins import JobResult, SweepContext
 
-__all__ = ["BasicSweeper", "UnsupportedSweepError", "expand_sweep", "split_batches"]
+__all__ = ["BasicSweeper", "GridJobs", "UnsupportedSweepError", "expand_sweep", "grid_jobs",
+           "split_batches"]
 
 
 class UnsupportedSweepError(CompactHydraException):
@@ -38,10 +42,74 @@ def _hydra_sweep_error(line: str) -> HydraException:
     )
 
 
+class GridJobs(Sequence[list[str]]):
+    """The jobs of a grid (each an override list), the first axis varying slowest, made on demand.
+
+    Job ``i`` is ``i`` written in the mixed radix of the axes' lengths, so the sequence holds only
+    its axes; a slice is a view of the same axes.
+    """
+
+    def __init__(self, axes: Sequence[Sequence[str]], start: int = 0, stop: int | None = None) -> None:
+        self._axes = [list(axis) for axis in axes] if start == 0 and stop is None else axes
+        total = math.prod(len(axis) for axis in self._axes)
+        self._start = start
+        self._stop = total if stop is None else stop
+
+    def __len__(self) -> int:
+        return max(0, self._stop - self._start)
+
+    @overload
+    def __getitem__(self, index: int) -> list[str]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[list[str]]: ...
+
+    def __getitem__(self, index: int | slice) -> list[str] | Sequence[list[str]]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return GridJobs(self._axes, self._start + start, self._start + max(start, stop))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("grid job index out of range")
+        rest = self._start + index
+        job: list[str] = []
+        for axis in reversed(self._axes):  # the last axis varies fastest
+            rest, digit = divmod(rest, len(axis))
+            job.append(axis[digit])
+        job.reverse()
+        return job
+
+    def __iter__(self) -> Iterator[list[str]]:
+        jobs = itertools.product(*self._axes)
+        for job in itertools.islice(jobs, self._start, self._stop):
+            yield list(job)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to the list it stands for (sweepers used to hand out lists)."""
+        if not isinstance(other, (list, GridJobs)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]  # equal to lists, which are not hashable
+
+    def __repr__(self) -> str:
+        return f"GridJobs({len(self)} jobs)"
+
+
 def expand_sweep(
     arguments: Sequence[str], list_options: Callable[[str], list[str]] | None = None
 ) -> list[list[str]]:
     """All jobs (override lists) of a grid sweep over ``arguments``, first argument varying slowest."""
+    return list(grid_jobs(arguments, list_options))
+
+
+def grid_jobs(
+    arguments: Sequence[str], list_options: Callable[[str], list[str]] | None = None
+) -> GridJobs:
+    """:func:`expand_sweep` as a :class:`GridJobs` sequence (each job made when asked for)."""
     from runlab.config.overrides import ValueType, parse_override
 
     per_key: dict[str, list[str]] = {}
@@ -65,10 +133,12 @@ def expand_sweep(
             values = [f"{key}={override.get_value_element_as_str()}"]
         # dict keeps the first insertion position when a later argument rebinds the key.
         per_key[key] = values
-    return [list(job) for job in itertools.product(*per_key.values())]
+    return GridJobs(list(per_key.values()))
 
 
-def split_batches(jobs: list[list[str]], max_batch_size: int | None) -> list[list[list[str]]]:
+def split_batches(
+    jobs: Sequence[list[str]], max_batch_size: int | None
+) -> list[Sequence[list[str]]]:
     """Cut the job list into launch batches; an empty sweep is still one (empty) batch, like Hydra."""
     if max_batch_size is None or not jobs:
         return [jobs]
@@ -102,7 +172,7 @@ class BasicSweeper:
         self.params = dict(params or {})
         self.fail_fast = bool(fail_fast)
         self.resume = bool(resume)
-        self._batches: list[list[list[str]]] = []
+        self._batches: list[Sequence[list[str]]] = []
         self._next = 0
 
     def arguments(self, overrides: Sequence[str]) -> list[str]:
@@ -110,7 +180,7 @@ class BasicSweeper:
         return [f"{key}={value}" for key, value in self.params.items()] + list(overrides)
 
     def begin(self, context: SweepContext) -> None:
-        jobs = expand_sweep(self.arguments(context.overrides), context.list_options)
+        jobs = grid_jobs(self.arguments(context.overrides), context.list_options)
         self._batches = split_batches(jobs, self.max_batch_size)
         self._next = 0
 
@@ -119,7 +189,7 @@ class BasicSweeper:
         """How many jobs the whole sweep has (known up front for a grid; shown by the progress line)."""
         return sum(len(batch) for batch in self._batches)
 
-    def ask(self) -> list[list[str]] | None:
+    def ask(self) -> Sequence[list[str]] | None:
         if self._next >= len(self._batches):
             return None
         batch = self._batches[self._next]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import field
 from functools import partial
@@ -204,7 +205,7 @@ class LazyJobSpecs(Sequence[JobSpec]):
     """A batch's job specs, each materialised when a launcher reaches it (memory stays small)."""
 
     def __init__(self, sources: Sequence[Any], build: Callable[[Any], JobSpec]) -> None:
-        self._sources = list(sources)
+        self._sources = sources
         self._build = build
 
     def __len__(self) -> int:
@@ -226,10 +227,48 @@ class LazyJobSpecs(Sequence[JobSpec]):
             yield self._build(source)
 
 
-class _BatchPlan:
-    """The composed jobs of one batch, held in the cheapest form that avoids composing twice."""
+class PlannedJobs(Sequence[PlannedJob]):
+    """Some jobs of a batch plan (by position in the batch), each made when asked for."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, plan: _BatchPlan, positions: Sequence[int]) -> None:
+        self._plan = plan
+        self._positions = positions
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @overload
+    def __getitem__(self, index: int) -> PlannedJob: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> PlannedJobs: ...
+
+    def __getitem__(self, index: int | slice) -> PlannedJob | PlannedJobs:
+        if isinstance(index, slice):
+            return PlannedJobs(self._plan, self._positions[index])
+        return self._plan.job(self._positions[index])
+
+    def __iter__(self) -> Iterator[PlannedJob]:
+        job = self._plan.job
+        for position in self._positions:
+            yield job(position)
+
+    def select(self, positions: Sequence[int]) -> PlannedJobs:
+        """The jobs at these positions of the batch."""
+        return PlannedJobs(self._plan, positions)
+
+
+class _BatchPlan:
+    """The composed jobs of one batch, held in the cheapest form that avoids composing twice.
+
+    Its jobs are not kept as a list: each one's overrides come from the batch (itself made on
+    demand by the grid sweeper) and its directory is ``<sweep dir>/<num>`` unless noted otherwise,
+    so planning a 100,000-job batch costs no memory per job beyond the composed configs kept for
+    small batches.
+    """
+
+    def __init__(self, batch: Sequence[Sequence[str]], first_num: int, sweep_dir: str) -> None:
+        size = len(batch)
         self.mode = (
             "live"
             if size <= _KEEP_COMPOSED_JOBS
@@ -237,17 +276,30 @@ class _BatchPlan:
             if size <= _KEEP_PICKLED_JOBS
             else "recompose"
         )
-        self.planned: list[PlannedJob] = []
+        self._batch = batch
+        self._first = first_num
+        self._base = os.path.abspath(sweep_dir)
+        self._dirs: dict[int, str] = {}  # output dirs other than <sweep dir>/<num>
         self._kept: dict[int, Any] = {}
+        self.planned = PlannedJobs(self, range(size))
 
-    def add_checked(self, num: int, overrides: Sequence[str], output_dir: str) -> None:
+    def job(self, position: int) -> PlannedJob:
+        num = self._first + position
+        output_dir = self._dirs.get(num) or os.path.join(self._base, str(num))
+        return PlannedJob(num, tuple(self._batch[position]), output_dir)
+
+    def _note_dir(self, num: int, output_dir: str) -> None:
+        if output_dir != os.path.join(self._base, str(num)):
+            self._dirs[num] = output_dir
+
+    def add_checked(self, num: int, output_dir: str) -> None:
         """A job checked without keeping its config: it is composed again when launched."""
-        self.planned.append(PlannedJob(num, tuple(overrides), output_dir))
+        self._note_dir(num, output_dir)
 
     def add(self, spec: JobSpec) -> None:
         import pickle
 
-        self.planned.append(PlannedJob(spec.num, spec.overrides, spec.output_dir))
+        self._note_dir(spec.num, spec.output_dir)
         if self.mode == "live":
             self._kept[spec.num] = spec
         elif self.mode == "pickled":
@@ -260,7 +312,7 @@ class _BatchPlan:
             )
 
     def specs(
-        self, jobs: list[PlannedJob], setup: MultirunSetup, launcher: Launcher
+        self, jobs: Sequence[PlannedJob], setup: MultirunSetup, launcher: Launcher
     ) -> Sequence[JobSpec]:
         import pickle
 
@@ -283,16 +335,16 @@ class _BatchPlan:
 
 
 def _plan_batch(
-    setup: MultirunSetup, launcher: Launcher, batch: list[list[str]], first_num: int
+    setup: MultirunSetup, launcher: Launcher, batch: Sequence[Sequence[str]], first_num: int
 ) -> _BatchPlan:
     """Compose (and so validate) every job of a batch before any of them starts."""
-    plan = _BatchPlan(len(batch))
+    plan = _BatchPlan(batch, first_num, setup.sweep_dir)
     check = setup.scratch_job if plan.mode == "pickled" else None
     for i, overrides in enumerate(batch):
         num = first_num + i
         scratch = check(overrides) if check is not None else None
         if scratch is not None:
-            plan.add_checked(num, overrides, _checked_output_dir(setup, launcher, num, scratch))
+            plan.add_checked(num, _checked_output_dir(setup, launcher, num, scratch))
         else:
             plan.add(_make_spec(setup, launcher, num, list(overrides)))
     return plan
@@ -362,19 +414,21 @@ def drive_sweep(
             state.add_jobs(planned)
             if progress is not None:
                 progress.batch_started(len(planned), _total_jobs(sweeper))
-            pending: list[PlannedJob] = []
+            # Positions of the jobs left to run (8 bytes a job, only while the batch runs).
+            positions = array("q")
             # A small batch's results stay in memory for the sweeper; a big one's are read back
             # from the records if the sweeper looks at them (a grid does not).
             results: dict[int, JobResult] | None = {} if len(planned) <= _KEEP_RESULTS else None
-            for job in planned:
+            for position, job in enumerate(planned):
                 done = state.completed(job.num, job.overrides)
                 if done is None:
-                    pending.append(job)
+                    positions.append(position)
                     continue
                 _note_result(done, outcomes, failed, results)
                 skipped += 1
                 if progress is not None:
                     progress.job_skipped()
+            pending = planned if len(positions) == len(planned) else planned.select(positions)
             if len(pending) < len(planned):
                 log.info(
                     f"Resuming sweep in {setup.sweep_dir}: {len(planned) - len(pending)} of "

@@ -263,6 +263,10 @@ def decode_cache(text: str | None) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+_PLAN_CHUNK = 256
+"""Planned jobs appended to ``planned.jsonl`` per write."""
+
+
 @mutable
 class PlannedJob:
     num: int
@@ -331,16 +335,16 @@ class SweepState:
         """Append a batch's jobs to the plan (before any of them starts)."""
         if self._planned_fd is None:
             raise RuntimeError("add_jobs before start_plan")
-        _append(
-            self._planned_fd,
-            "".join(
-                json.dumps(
-                    {"num": j.num, "overrides": list(j.overrides), "output_dir": j.output_dir}
-                )
-                + "\n"
-                for j in jobs
-            ),
-        )
+        lines: list[str] = []
+        for job in jobs:  # written in chunks: a huge batch is never one string in memory
+            lines.append(json.dumps(
+                {"num": job.num, "overrides": list(job.overrides), "output_dir": job.output_dir}
+            ) + "\n")
+            if len(lines) == _PLAN_CHUNK:
+                _append(self._planned_fd, "".join(lines))
+                lines.clear()
+        if lines:
+            _append(self._planned_fd, "".join(lines))
 
     def finish(self) -> None:
         self.plan["finished"] = True
