@@ -9,7 +9,7 @@ Scenarios (each a real ``python app.py -m ...`` subprocess, so start-up is inclu
   sweep process; target <= 5 ms/job); hydra-core in the oracle env for comparison;
 * the process launcher on 1,000 no-op jobs (target: total <= 2x the basic launcher's);
 * 20 CPU-bound jobs of ~0.5 s (target: processes >= 1.8x faster than basic on 2 cores);
-* peak memory (max RSS of the sweep process) against the number of jobs (up to 5,000), with the
+* peak memory (max RSS of the sweep process) against the number of jobs (up to 20,000), with the
   compare table printed at the end (the default) and without it (``hydra.sweeper.summary=false``);
 * the file-system floor: the directories and files a job leaves (Hydra's own: the job dir, ``.hydra/``
   with its three files and the log; runlab's: those plus the run record, written twice, and a line
@@ -260,7 +260,7 @@ def main(argv: list[str]) -> int:
             f"{hydra_floor:.2f} ms/job, with runlab's records {runlab_floor:.2f} ms/job"
         )
         print("peak memory vs jobs (runlab basic): with the compare table / without")
-        for n in sizes if options.quick else [*sizes, 5 * sizes[-1]]:
+        for n in sizes if options.quick else [*sizes, 5 * sizes[-1], 20 * sizes[-1]]:
             m = run_sweep(root, sys.executable, True, n)
             quiet = run_sweep(root, sys.executable, True, n, "++hydra.sweeper.summary=false")
             print(f"  {n:>6} jobs: {m.max_rss_kb / 1024:.1f} MB / {quiet.max_rss_kb / 1024:.1f} MB")
