@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from run_factory import make_run, make_sweep
 
-from runlab.tracking.compare import compare_runs, pick_metric
+from runlab.tracking.compare import aggregate, best_rows, compare_runs, pick_metric
 from runlab.tracking.diff import describe, diff_records
 from runlab.tracking.model import RunList, runs_in_job_order
 from runlab.tracking.summary import SHOWN_ROWS, load_sweep, print_sweep_summary, sweep_summary
@@ -133,7 +133,8 @@ def _random_sweep(sweep: Path, rng: random.Random, size: int) -> None:
         series = {name: [rng.choice([0.5, 1.0, 1.5, 2.0])] for name in names}
         result = rng.choice([None, None, 3, 2.5, "text", True])
         failed = rng.random() < 0.15
-        make_run(sweep / str(num), overrides=overrides, choices=choices,
+        name = str(num) if rng.random() < 0.8 else f"job-{num}"  # not <sweep dir>/<num>
+        make_run(sweep / name, overrides=overrides, choices=choices,
                  config={"lr": 0.1, "depth": 4, "seed": 0}, series=series, result=result,
                  error=RuntimeError(f"job {num} broke") if failed else None,
                  sweep_dir=sweep, job_num=num if rng.random() < 0.95 else None)
@@ -158,3 +159,18 @@ def test_a_big_table_shows_its_best_rows_and_says_how_many_are_left(tmp_path: Pa
         str(n) for n in range(1, SHOWN_ROWS)
     ]
     assert lines[4 + SHOWN_ROWS].startswith("[runlab] 5 more rows (best first): runlab compare sw-")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_best_rows_are_the_first_rows_of_the_whole_table(seed: int) -> None:
+    rng = random.Random(seed)
+    items = [((rng.choice("abcdefgh"), rng.choice("xyz")), f"run{i}",
+              rng.choice([1.0, 2.5, float("nan"), None, "text", 3, True, -1.0]))
+             for i in range(rng.randint(0, 200))]
+    for mode in ("min", "max"):
+        whole = aggregate(items, metric="m", mode=mode, by=("p", "q"), over=())
+        for limit in (1, 5, 30, 100):
+            best, total = best_rows(items, metric="m", mode=mode, by=("p", "q"), over=(),
+                                    limit=limit)
+            assert total == len(whole.rows) and best.runs == whole.runs == len(items)
+            assert best.rows == tuple(replace(row, run_ids=()) for row in whole.rows[:limit])

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import TextIO
 
-from runlab.tracking.compare import aggregate, default_mode, pick_metric_name
+from runlab.tracking.compare import best_rows, default_mode, pick_metric_name
 from runlab.tracking.model import RunList, records_to_runs
 from runlab.tracking.records import find_run_dirs, read_record
 from runlab.tracking.sweep_columns import SweepColumns
@@ -88,13 +87,12 @@ def sweep_summary(
                      "runlab.log_metrics)")
     else:
         by, over = columns.choose_keys()
-        comparison = aggregate(columns.group_items(by, metric), metric=metric,
-                               mode=default_mode(metric), by=by, over=over)
-        over_text = f", aggregated over {', '.join(comparison.over)}" if comparison.over else ""
-        lines.append(f"[runlab] {metric} ({comparison.mode}){over_text}")
-        hidden = len(comparison.rows) - SHOWN_ROWS
-        shown = replace(comparison, rows=comparison.rows[:SHOWN_ROWS]) if hidden > 0 else comparison
+        shown, all_rows = best_rows(columns.group_items(by, metric), metric=metric,
+                                    mode=default_mode(metric), by=by, over=over, limit=SHOWN_ROWS)
+        over_text = f", aggregated over {', '.join(shown.over)}" if shown.over else ""
+        lines.append(f"[runlab] {metric} ({shown.mode}){over_text}")
         lines.append(comparison_table(shown))
+        hidden = all_rows - len(shown.rows)
         if hidden > 0:
             lines.append(f"[runlab] {hidden} more rows (best first): runlab compare {sweep_id}")
     for job_num, status, overrides, error in columns.failures_in_job_order():

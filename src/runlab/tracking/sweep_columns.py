@@ -5,9 +5,9 @@ aggregates one metric.  Holding a ``Run`` view per job for that (identity, envir
 every field) cost ~2 KB a job, 10 MB at the end of a 5,000-job sweep.  Here each record read from
 disk leaves only what the table reads: one slot per param key and per metric (``array('d')`` for
 metrics, NaN marking a missing or non-numeric value, which the aggregation counts as missing just
-the same), a shared mapping of group choices, and the run's directory for the rare run that did not
-set a param others did (its config is read again then, as ``Run.param`` would read it).  Equal
-strings are stored once.
+the same), a shared mapping of group choices, and where to find the run's directory (its job number
+when it is ``<sweep dir>/<num>``) for the rare run that did not set a param others did: its config
+is read again then, as ``Run.param`` would read it.  Equal strings are stored once.
 
 Orders follow the runs sorted by job number then start time, as ``runs_in_job_order`` sorts them,
 so the table is the one ``compare_runs`` makes from ``Run`` views: a key or metric name is ordered
@@ -17,6 +17,7 @@ by the first run (in that order) that has it.
 from __future__ import annotations
 
 import math
+import os
 from array import array
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -50,7 +51,9 @@ class SweepColumns:
         self._params: dict[str, list[str | None]] = {}
         self._metrics: dict[str, array[float]] = {}
         self._choices: list[Mapping[str, Any]] = []
-        self._dirs: list[str] = []
+        self._nums = array("q")  # job number, -1 for none
+        self._sweep_dirs: list[str | None] = []  # shared strings
+        self._odd_dirs: dict[int, str] = {}  # row -> run dir, when not <sweep dir>/<num>
         self._first: dict[str, dict[str, Position]] = {"param": {}, "metric": {}, "choice": {}}
         self._strings: dict[str, str] = {}
         self._choice_maps: dict[tuple[Any, ...], Mapping[str, Any]] = {}
@@ -83,7 +86,7 @@ class SweepColumns:
             return
         row = self.size
         self.size += 1
-        self._dirs.append(run_dir)
+        self._note_dir(row, record.sweep_dir, record.job_num, run_dir)
         for key, value in record.params.items():
             column = self._params.get(key)
             if column is None:
@@ -106,6 +109,19 @@ class SweepColumns:
         self._note_first("param", record.params, where[:3])
         self._note_first("metric", record.metrics, where[:3])
         self._note_first("choice", choices, where[:3])
+
+    def _note_dir(self, row: int, sweep_dir: str | None, num: int | None, run_dir: str) -> None:
+        self._nums.append(num if num is not None else -1)
+        self._sweep_dirs.append(self._share(sweep_dir) if sweep_dir is not None else None)
+        if sweep_dir is None or num is None or run_dir != os.path.join(sweep_dir, str(num)):
+            self._odd_dirs[row] = run_dir
+
+    def _run_dir(self, row: int) -> str:
+        if row in self._odd_dirs:
+            return self._odd_dirs[row]
+        sweep_dir = self._sweep_dirs[row]
+        assert sweep_dir is not None  # noted as odd otherwise
+        return os.path.join(sweep_dir, str(self._nums[row]))
 
     @staticmethod
     def _pad(columns: Any, row: int, filler: Any) -> None:
@@ -143,7 +159,7 @@ class SweepColumns:
         if choice is not None:
             return str(choice)
         if row not in configs:
-            record = read_record(self._dirs[row])
+            record = read_record(self._run_dir(row))
             configs[row] = record.config_flat if record is not None else {}
         if key not in configs[row]:
             return None
