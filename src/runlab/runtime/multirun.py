@@ -196,9 +196,11 @@ def _copy_resolver_cache(source: DictConfig, target: DictConfig) -> None:
 
 _KEEP_COMPOSED_JOBS = 64
 """Batches up to this size keep their composed job configs from validation to launch."""
-_KEEP_PICKLED_JOBS = 20_000
-"""Bigger batches, up to this size, keep each job pickled and compressed (far smaller than the live
-config); beyond it only each job's overrides are kept and the job is composed again at launch."""
+_KEEP_PICKLED_JOBS = 2_000
+"""Bigger batches keep at most this many of the jobs that could not be checked on a scratch copy
+pickled and compressed (~3.5 KB each instead of ~100 KB live); the others keep only their
+overrides and are composed again when launched, so a batch's memory is bounded whatever its
+size, at the price of a second composition for those jobs only."""
 
 
 class LazyJobSpecs(Sequence[JobSpec]):
@@ -259,7 +261,8 @@ class PlannedJobs(Sequence[PlannedJob]):
 
 
 class _BatchPlan:
-    """The composed jobs of one batch, held in the cheapest form that avoids composing twice.
+    """The composed jobs of one batch, held in the cheapest form that avoids composing twice
+    within a bounded memory (see :data:`_KEEP_PICKLED_JOBS`).
 
     Its jobs are not kept as a list: each one's overrides come from the batch (itself made on
     demand by the grid sweeper) and its directory is ``<sweep dir>/<num>`` unless noted otherwise,
@@ -269,13 +272,7 @@ class _BatchPlan:
 
     def __init__(self, batch: Sequence[Sequence[str]], first_num: int, sweep_dir: str) -> None:
         size = len(batch)
-        self.mode = (
-            "live"
-            if size <= _KEEP_COMPOSED_JOBS
-            else "pickled"
-            if size <= _KEEP_PICKLED_JOBS
-            else "recompose"
-        )
+        self.mode = "live" if size <= _KEEP_COMPOSED_JOBS else "pickled"
         self._batch = batch
         self._first = first_num
         self._base = os.path.abspath(sweep_dir)
@@ -302,9 +299,9 @@ class _BatchPlan:
         self._note_dir(spec.num, spec.output_dir)
         if self.mode == "live":
             self._kept[spec.num] = spec
-        elif self.mode == "pickled":
+        elif len(self._kept) < _KEEP_PICKLED_JOBS:
             # Compressed: a job's config pickles to ~20 KB of mostly the same hydra node, and
-            # level 1 costs ~0.1 ms a job, so a sweep's memory stays flat as it grows.
+            # level 1 costs ~0.1 ms a job; past the bound nothing is kept (composed again).
             import zlib
 
             self._kept[spec.num] = zlib.compress(
@@ -318,20 +315,16 @@ class _BatchPlan:
 
         if self.mode == "live" or not jobs:
             return [self._kept[job.num] for job in jobs]
-        if self.mode == "pickled":
-            import zlib
+        import zlib
 
-            def build(job: PlannedJob) -> JobSpec:
-                data = self._kept.pop(job.num, None)  # launched once: memory shrinks as it runs
-                if data is None:
-                    return _make_spec(setup, launcher, job.num, list(job.overrides))
-                spec: JobSpec = pickle.loads(zlib.decompress(data))
-                return spec
+        def build(job: PlannedJob) -> JobSpec:
+            data = self._kept.pop(job.num, None)  # launched once: memory shrinks as it runs
+            if data is None:  # checked on a scratch copy, or past the pickled jobs' bound
+                return _make_spec(setup, launcher, job.num, list(job.overrides))
+            spec: JobSpec = pickle.loads(zlib.decompress(data))
+            return spec
 
-            return LazyJobSpecs(jobs, build)
-        return LazyJobSpecs(
-            jobs, lambda job: _make_spec(setup, launcher, job.num, list(job.overrides))
-        )
+        return LazyJobSpecs(jobs, build)
 
 
 def _plan_batch(
@@ -339,7 +332,7 @@ def _plan_batch(
 ) -> _BatchPlan:
     """Compose (and so validate) every job of a batch before any of them starts."""
     plan = _BatchPlan(batch, first_num, setup.sweep_dir)
-    check = setup.scratch_job if plan.mode == "pickled" else None
+    check = setup.scratch_job if plan.mode == "pickled" else None  # big batches only
     for i, overrides in enumerate(batch):
         num = first_num + i
         scratch = check(overrides) if check is not None else None
