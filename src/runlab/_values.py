@@ -134,7 +134,7 @@ def _as_dataclass(
         if _special(annotation) == "ClassVar":
             continue
         fields[name] = _own_field(cls, name, annotation, kw_only)
-    _check_argument_order(cls, fields.values())
+    _check_argument_order(fields.values())
     cls.__dataclass_fields__ = fields  # type: ignore[attr-defined]
     settings = {"init": True, "repr": repr, "eq": eq, "order": False, "unsafe_hash": False,
                 "frozen": frozen, "match_args": True, "kw_only": kw_only, "slots": False,
@@ -180,7 +180,7 @@ def _has_default(field: dataclasses.Field[Any]) -> bool:
             or field.default_factory is not dataclasses.MISSING)
 
 
-def _check_argument_order(cls: type[Any], fields: typing.Iterable[dataclasses.Field[Any]]) -> None:
+def _check_argument_order(fields: typing.Iterable[dataclasses.Field[Any]]) -> None:
     """``dataclass``'s rule, raised when the class is defined: no required positional argument
     after one with a default."""
     seen_default = False

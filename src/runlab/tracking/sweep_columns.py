@@ -44,7 +44,6 @@ class SweepColumns:
     def __init__(self) -> None:
         self.size = 0
         self.counts: dict[str, int] = {}
-        self.sweep_id: str | None = None
         self.failures: list[tuple[tuple[float, float, int], int | None, str, str, str | None]] = []
         self._seen = 0
         self._first_id: tuple[tuple[float, float, int], str | None] | None = None
@@ -57,6 +56,11 @@ class SweepColumns:
         self._first: dict[str, dict[str, Position]] = {"param": {}, "metric": {}, "choice": {}}
         self._strings: dict[str, str] = {}
         self._choice_maps: dict[tuple[Any, ...], Mapping[str, Any]] = {}
+
+    @property
+    def sweep_id(self) -> str | None:
+        """The sweep id of the first run in job order (every job of a sweep has the same)."""
+        return self._first_id[1] if self._first_id is not None else None
 
     def _share(self, text: str) -> str:
         return self._strings.setdefault(text, text)
@@ -78,7 +82,6 @@ class SweepColumns:
         self.counts[record.status] = self.counts.get(record.status, 0) + 1
         if self._first_id is None or where < self._first_id[0]:
             self._first_id = (where, record.sweep_id)
-            self.sweep_id = record.sweep_id
         if record.status in ("failed", "killed"):
             self.failures.append((where, record.job_num, record.status,
                                   " ".join(record.overrides), record.error))
