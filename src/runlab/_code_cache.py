@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import atexit
 import marshal
-import os
 from types import CodeType
 from typing import Any
 
-from runlab._cache_dir import cache_file
+from runlab._cache_dir import cache_file, write_cache_file
 
 __all__ = ["compiled"]
 
@@ -72,14 +71,5 @@ def _save() -> None:
     if len(table) > _MAX_ENTRIES:
         keep = [s for s in table if s in used] + [s for s in table if s not in used]
         table = {s: table[s] for s in keep[:_MAX_ENTRIES]}
-    temporary = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temporary, "wb") as stream:
-            stream.write(marshal.dumps(table))
-        os.replace(temporary, path)
-    except Exception:  # noqa: BLE001 - a read-only home or a full disk only costs speed
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
+    data = marshal.dumps(table)
+    write_cache_file(path, lambda stream: stream.write(data))

@@ -19,7 +19,7 @@ import pickle
 import sys
 from typing import Any
 
-from runlab._cache_dir import cache_file
+from runlab._cache_dir import cache_file, write_cache_file
 
 __all__ = ["PREFIXES", "STABLE", "ensure_restored", "persistable", "save"]
 
@@ -112,14 +112,6 @@ def save() -> None:
         "stable": {k: v for k, v in STABLE.items() if persistable(k)},
         "prefixes": dict(kept_prefixes[-_MAX_PREFIXES:]),
     }
-    temporary = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temporary, "wb") as stream:
-            pickle.dump(data, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    except Exception:  # noqa: BLE001 - a read-only home or a full disk only costs speed
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
+    write_cache_file(
+        path, lambda stream: pickle.dump(data, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    )
