@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 from sweep_records import forget_job
+
+from runlab.tracking.store import RunIndex
 
 APP = textwrap.dedent(
     """
@@ -69,9 +70,12 @@ def test_a_single_run_leaves_a_completed_record_with_metrics(tmp_path: Path) -> 
     assert "lr: 0.5" in str(record["config_yaml"])
     points = [json.loads(line) for line in (tmp_path / "out" / ".runlab" / "metrics.jsonl").read_text().splitlines()]
     assert len(points) >= 1 and "loss" in json.dumps(points)
-    with sqlite3.connect(tmp_path / ".runlab" / "index.db") as db:
-        rows = db.execute("select status from runs").fetchall()
-    assert rows == [("completed",)]
+    # A single run waits in the index's pending file; the next reader indexes it.
+    assert not (tmp_path / ".runlab" / "index.db").exists()
+    assert (tmp_path / ".runlab" / "index.db.pending").is_file()
+    with RunIndex(tmp_path / ".runlab" / "index.db") as index:
+        assert [r.status for r in index.query()] == ["completed"]
+    assert not (tmp_path / ".runlab" / "index.db.pending").exists()
 
 
 def test_a_sweep_records_each_job_with_its_number_and_failures(tmp_path: Path) -> None:
@@ -83,9 +87,8 @@ def test_a_sweep_records_each_job_with_its_number_and_failures(tmp_path: Path) -
     assert [r["status"] for r in records] == ["completed", "failed", "completed", "failed"]
     assert len({r["sweep_id"] for r in records}) == 1
     assert "asked to fail" in str(records[1]["error"])
-    with sqlite3.connect(tmp_path / ".runlab" / "index.db") as db:
-        count = db.execute("select count(*) from runs").fetchone()[0]
-    assert count == 4
+    with RunIndex(tmp_path / ".runlab" / "index.db") as index:
+        assert len(index.query()) == 4
     # The compare table of the sweep closes the multirun's output, failed jobs listed.
     assert "[runlab] sweep" in result.stdout and "4 runs (2 completed, 2 failed)" in result.stdout
     assert "asked to fail" in result.stdout

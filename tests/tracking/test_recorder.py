@@ -142,7 +142,8 @@ def test_index_follows_start_and_finish(tmp_path: Path, index_path: Path) -> Non
 def test_default_index_is_in_the_launch_dir_or_env(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     _start(tmp_path / "a", index_path=None).finish("completed")
-    assert (tmp_path / ".runlab" / "index.db").is_file()
+    with RunIndex(tmp_path / ".runlab" / "index.db") as index:
+        assert [r.run_dir for r in index.query()] == [str(tmp_path / "a")]
     monkeypatch.setenv("RUNLAB_INDEX", str(tmp_path / "elsewhere.db"))
     _start(tmp_path / "b", index_path=None).finish("completed")
     with RunIndex(tmp_path / "elsewhere.db") as index:

@@ -134,6 +134,7 @@ def test_prune_drops_rows_of_deleted_dirs(tmp_path: Path) -> None:
     path = tmp_path / "i.db"
     make_run(tmp_path / "keep", result=1.0, index_path=path)
     make_run(tmp_path / "gone", result=2.0, index_path=path)
+    RunIndex(path).close()  # both runs indexed (they waited in the pending file until a reader)
     shutil.rmtree(tmp_path / "gone")
     with RunIndex(path) as index:
         assert index.index_paths([tmp_path], prune=True).removed == 1
@@ -180,8 +181,11 @@ def test_concurrent_writers_from_several_processes_lose_nothing(tmp_path: Path) 
 
 
 def _statuses(path: Path) -> dict[str, str]:
-    with sqlite3.connect(path) as db:  # another connection: what other processes see
-        return dict(db.execute("SELECT run_id, status FROM runs").fetchall())
+    """What another process reading the index sees (it indexes the runs waiting first)."""
+    if not path.exists() and not Path(f"{path}.pending").exists():
+        return {}
+    with RunIndex(path) as index:
+        return dict(index.db.execute("SELECT run_id, status FROM runs").fetchall())
 
 
 def test_deferred_updates_are_batched_until_the_block_ends(tmp_path: Path) -> None:
@@ -198,7 +202,7 @@ def test_deferred_updates_are_batched_until_the_block_ends(tmp_path: Path) -> No
             record = first.finish("completed", return_value=1.0)
             assert _statuses(path) == {}  # waiting: start and end are one row write
             pid = os.fork()
-            if pid == 0:  # a worker forked inside the block writes at once
+            if pid == 0:  # a worker forked inside the block: its run waits for the next reader
                 child = RunRecorder.start(tmp_path / "b", sweep_dir=tmp_path, job_num=1,
                                           index_path=path)
                 os._exit(0 if _statuses(path).get(child.record.run_id) == "running" else 1)

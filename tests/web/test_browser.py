@@ -9,6 +9,8 @@ from typing import Any
 
 from web_support import XSS, Recorded, Served, index_rows, run_app, write_app
 
+from runlab.tracking.index_journal import index_exists
+
 
 def _sweep_id(recorded: Recorded) -> str:
     rows = index_rows(recorded.index, "SELECT DISTINCT sweep_id FROM runs WHERE sweep_id IS NOT NULL")
@@ -241,7 +243,7 @@ def test_running_run_page_shows_status_chart_and_log_growing_then_finished(
         rows: list[tuple[Any, ...]] = []
         while not rows and time.monotonic() < deadline:
             try:
-                rows = index_rows(index, "SELECT run_id FROM runs") if index.exists() else []
+                rows = index_rows(index, "SELECT run_id FROM runs") if index_exists(index) else []
             except sqlite3.OperationalError:  # the file exists, its schema is being created
                 rows = []
             time.sleep(0.05)

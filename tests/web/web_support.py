@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -104,8 +103,11 @@ def run_app(root: Path, index: Path, *args: str, wait: bool = True
 
 
 def index_rows(index: Path, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(index) as db:
-        return db.execute(sql, args).fetchall()
+    """Rows of the index as a reader sees them (single runs wait in its pending file until then)."""
+    from runlab.tracking.store import RunIndex
+
+    with RunIndex(index) as store:
+        return store.db.execute(sql, args).fetchall()
 
 
 def free_port() -> int:

@@ -14,6 +14,7 @@ from typing import Any
 
 from runlab.cli import EXIT_EMPTY, EXIT_MISSING_EXTRA, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE
 from runlab.cli.output import emit
+from runlab.tracking.index_journal import index_exists
 from runlab.tracking.model import RunList
 from runlab.tracking.query import QueryError, parse_since, select
 from runlab.tracking.store import RunIndex, default_index_path
@@ -35,11 +36,11 @@ def _find_index(args: argparse.Namespace) -> Path:
     if args.index:
         return Path(args.index)
     path = default_index_path()
-    if path.exists() or os.environ.get("RUNLAB_INDEX"):
+    if index_exists(path) or os.environ.get("RUNLAB_INDEX"):
         return path
     for parent in Path.cwd().parents:
         candidate = parent / ".runlab" / "index.db"
-        if candidate.is_file():
+        if index_exists(candidate):
             return candidate
     return path
 
@@ -47,7 +48,7 @@ def _find_index(args: argparse.Namespace) -> Path:
 def _open_index(args: argparse.Namespace, *, must_exist: bool = True) -> RunIndex:
     path = _find_index(args) if must_exist else (
         Path(args.index) if args.index else default_index_path())
-    if must_exist and not path.exists():
+    if must_exist and not index_exists(path):
         raise CommandError(
             f"runlab: no run index at {path}: run `runlab index [DIR]` to build it from run "
             "directories (or set RUNLAB_INDEX / --index)", EXIT_NO_DATA)

@@ -191,6 +191,7 @@ def runs(
 
     >>> runlab.runs(where="db=mysql", sort="loss").to_pandas()   # doctest: +SKIP
     """
+    from runlab.tracking.index_journal import index_exists
     from runlab.tracking.resolve import resolve_sweep
     from runlab.tracking.store import RunIndex, default_index_path
 
@@ -209,7 +210,7 @@ def runs(
         return select(load, sweep_ids=["(directory)"], where=where_list, status=statuses,
                       since=since, sort=sort, limit=limit)
     path = Path(index) if index is not None else default_index_path()
-    if not path.is_file():
+    if not index_exists(path):
         raise FileNotFoundError(
             f"no run index at {path}: build it with `runlab index [DIR]`, set RUNLAB_INDEX, or "
             "pass a sweep directory")

@@ -26,6 +26,7 @@ from runlab.tracking.environment import (
     python_info,
 )
 from runlab.tracking.gitinfo import git_state
+from runlab.tracking.index_journal import append_pending
 from runlab.tracking.records import STATUSES, RunRecord, write_record
 from runlab.tracking.serialize import final_metrics, to_jsonable
 
@@ -255,11 +256,18 @@ class RunRecorder:
         return {name: asdict(summary) for name, summary in summaries.items()}
 
     def _update_index(self, record: RunRecord) -> None:
+        """A sweep's own jobs go to its open index in batches; any other run waits in the index's
+        pending file (no SQLite on a single run's path: see ``tracking.index_journal``)."""
         if self.index_path is None:
             return
-        from runlab.tracking.store import shared_index
-
+        store = sys.modules.get("runlab.tracking.store")
         try:
+            if (store is None or not store.deferring()) and append_pending(
+                self.index_path, record.run_dir
+            ):
+                return
+            from runlab.tracking.store import shared_index
+
             shared_index(self.index_path).submit(record, _record_mtime(record.run_dir))
         except Exception as problem:  # noqa: BLE001 - the index is a cache; the record is on disk
             _log.warning("run index %s not updated (%s); run `runlab index` to catch up",

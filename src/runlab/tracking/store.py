@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from runlab._values import frozen
 from runlab.tracking.environment import host_name, pid_alive
+from runlab.tracking.index_journal import take_pending
 from runlab.tracking.migrations import MIGRATIONS, Migration, migrate
 from runlab.tracking.records import (
     LOG_FILE,
@@ -179,6 +180,27 @@ class RunIndex:
         self._lock = threading.RLock()
         self._pending: dict[str, tuple[RunRecord, float | None]] = {}
         self._timer: threading.Timer | None = None
+        self.ingest_pending()
+
+    def ingest_pending(self) -> int:
+        """Index the runs single processes left waiting (``tracking.index_journal``); returns how
+        many rows were written.  Called on open; a long-lived reader calls it when polling."""
+        run_dirs, files = take_pending(self.path)
+        records: list[RunRecord] = []
+        mtimes: list[float | None] = []
+        for run_dir in dict.fromkeys(run_dirs):
+            record = read_record(run_dir)  # the record on disk now: its latest state
+            if record is not None:
+                records.append(record)
+                mtimes.append(_mtime(run_dir))
+        if records:
+            with self._lock:
+                self._retry(lambda: self.upsert(records, mtimes))
+                self.mark_dead_runs()
+        for name in files:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+        return len(records)
 
     def _retry(self, action: Any) -> Any:
         for attempt in range(50):
@@ -439,6 +461,11 @@ def shared_index(path: str | os.PathLike[str]) -> RunIndex:
 
 _deferring: dict[int, float] = {}
 """pid -> how long an update may wait, while that process is inside ``deferred_index_updates``."""
+
+
+def deferring() -> bool:
+    """Is this process inside ``deferred_index_updates`` (a sweep writing its jobs' rows)?"""
+    return os.getpid() in _deferring
 
 
 @contextlib.contextmanager

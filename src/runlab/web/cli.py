@@ -51,11 +51,12 @@ def is_loopback(host: str) -> bool:
 
 def run_ui(args: argparse.Namespace) -> int:
     """Serve the dashboard until interrupted."""
+    from runlab.tracking.index_journal import index_exists
     from runlab.tracking.store import default_index_path
 
     index = getattr(args, "index", None)
     path = Path(index) if index else default_index_path()
-    if not path.is_file():
+    if not index_exists(path):
         print(f"runlab ui: no run index at {path}: run `runlab index [DIR]` to build it from run "
               "directories (or set RUNLAB_INDEX / --index)", file=sys.stderr)
         return _EXIT_NO_DATA

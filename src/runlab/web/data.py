@@ -21,6 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from runlab.tracking.index_journal import has_pending, index_exists
 from runlab.tracking.model import Run, RunList
 from runlab.tracking.query import parse_since, parse_where, select
 from runlab.tracking.records import STATUSES, RunRecord, read_record
@@ -115,10 +116,12 @@ class Dashboard:
         """This thread's connection, or None while no index exists (the page then shows none)."""
         store: RunIndex | None = getattr(self._local, "store", None)
         if store is None:
-            if not self.index_path.is_file():
+            if not index_exists(self.index_path):
                 return None
-            store = RunIndex(self.index_path)
+            store = RunIndex(self.index_path)  # indexes the runs waiting, if any
             self._local.store = store
+        elif has_pending(self.index_path):  # single runs finished since: show them
+            store.ingest_pending()
         return store
 
     # -- runs ----------------------------------------------------------------------------------
