@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from runlab._environ import set_variable, unset_variable
 from runlab.config._node_values import child
 from runlab.runtime import context
 from runlab.runtime.job_return import JobReturn, JobStatus
@@ -45,14 +46,14 @@ def env_override(env: Mapping[str, Any]) -> Iterator[None]:
                 raise TypeError(
                     f"hydra.job.env_set.{name} must be a string, got {type(value).__name__}: {value!r}"
                 )
-            os.environ[name] = value
+            set_variable(name, value)
         yield
     finally:
         for name, value in previous.items():
             if value is None:
-                os.environ.pop(name, None)
+                unset_variable(name)
             else:
-                os.environ[name] = value
+                set_variable(name, value)
 
 
 def _should_chdir(hydra: DictConfig) -> bool:

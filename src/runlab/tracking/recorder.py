@@ -18,6 +18,7 @@ from contextvars import Token
 from pathlib import Path
 from typing import Any
 
+from runlab._environ import set_variable, unset_variable
 from runlab.tracking import metrics as metrics_module
 from runlab.tracking.environment import (
     host_name,
@@ -191,15 +192,15 @@ class RunRecorder:
     def _activate(self) -> None:
         self._token = metrics_module.activate(self.sink)
         self._previous_env = os.environ.get(metrics_module.RUN_DIR_ENV)
-        os.environ[metrics_module.RUN_DIR_ENV] = self.record.run_dir
+        set_variable(metrics_module.RUN_DIR_ENV, self.record.run_dir)
 
     def _deactivate(self) -> None:
         metrics_module.deactivate(self.sink, self._token)
         if os.environ.get(metrics_module.RUN_DIR_ENV) == self.record.run_dir:
             if self._previous_env is None or self._previous_env == self.record.run_dir:
-                os.environ.pop(metrics_module.RUN_DIR_ENV, None)
+                unset_variable(metrics_module.RUN_DIR_ENV)
             else:
-                os.environ[metrics_module.RUN_DIR_ENV] = self._previous_env
+                set_variable(metrics_module.RUN_DIR_ENV, self._previous_env)
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
         """Log into this run explicitly (whatever run is active)."""
