@@ -154,3 +154,45 @@ def test_a_huge_grid_holds_only_its_axes() -> None:
     assert jobs[1234567] == [f"k{i}={d}" for i, d in enumerate("1234567")]
     assert split_batches(jobs, 3_000_000)[3][-1] == [f"k{i}=9" for i in range(7)]
     assert sys.getsizeof(jobs.__dict__) < 1000
+
+
+@pytest.mark.parametrize(
+    "sweep_text",
+    [
+        "range(0,5)",
+        "range(10,0,-3)",
+        "range(-2,2)",
+        "range(5,1)",
+        "range(0,0)",
+        "range(3)",
+        "sort(range(1,6),reverse=true)",
+        "shuffle(range(0,4))",
+        "range(0,1,0.25)",
+        "float(range(1,4))",
+        "int(range(1.0,4.0))",
+    ],
+)
+def test_range_axes_give_the_values_the_override_enumerates(sweep_text: str) -> None:
+    from runlab.config.overrides import parse_override
+
+    enumerated = [f"a={v}" for v in parse_override(f"a={sweep_text}").sweep_string_iterator()]
+    jobs = grid_jobs([f"a={sweep_text}", "b=x,y"])
+    if "shuffle" in sweep_text:  # the order is random; the values are not
+        assert sorted(job[0] for job in jobs[::2]) == sorted(enumerated)
+        return
+    assert list(jobs) == [[value, b] for value in enumerated for b in ("b=x", "b=y")]
+    assert [jobs[i] for i in range(len(jobs))] == list(jobs)
+
+
+def test_an_integer_range_axis_holds_no_value_strings() -> None:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        jobs = grid_jobs(["seed=range(0,10000000)", "lr=0.1,0.01"])
+        traced, _peak = tracemalloc.get_traced_memory()
+        assert jobs[-1] == ["seed=9999999", "lr=0.01"] and len(jobs) == 2 * 10**7
+        assert list(jobs[5:8]) == [["seed=2", "lr=0.01"], ["seed=3", "lr=0.1"], ["seed=3", "lr=0.01"]]
+        assert traced < 200_000  # ten million strings would be ~600 MB
+    finally:
+        tracemalloc.stop()

@@ -18,7 +18,6 @@ memory does not grow with its number of jobs.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, overload
@@ -50,7 +49,9 @@ class GridJobs(Sequence[list[str]]):
     """
 
     def __init__(self, axes: Sequence[Sequence[str]], start: int = 0, stop: int | None = None) -> None:
-        self._axes = [list(axis) for axis in axes] if start == 0 and stop is None else axes
+        if start == 0 and stop is None:
+            axes = [axis if isinstance(axis, IntRangeAxis) else list(axis) for axis in axes]
+        self._axes = axes
         total = math.prod(len(axis) for axis in self._axes)
         self._start = start
         self._stop = total if stop is None else stop
@@ -83,9 +84,9 @@ class GridJobs(Sequence[list[str]]):
         return job
 
     def __iter__(self) -> Iterator[list[str]]:
-        jobs = itertools.product(*self._axes)
-        for job in itertools.islice(jobs, self._start, self._stop):
-            yield list(job)
+        # By index rather than itertools.product, which would copy every axis into a tuple.
+        for index in range(len(self)):
+            yield self[index]
 
     def __eq__(self, other: object) -> bool:
         """Equal to the list it stands for (sweepers used to hand out lists)."""
@@ -97,6 +98,61 @@ class GridJobs(Sequence[list[str]]):
 
     def __repr__(self) -> str:
         return f"GridJobs({len(self)} jobs)"
+
+
+class IntRangeAxis(Sequence[str]):
+    """The ``key=value`` strings of an integer ``range()`` sweep, each made when asked for.
+
+    ``seed=range(0,100000)`` is then three numbers, not 100,000 strings kept for the whole sweep.
+    """
+
+    def __init__(self, prefix: str, values: range) -> None:
+        self._prefix = prefix
+        self._values = values
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return IntRangeAxis(self._prefix, self._values[index])
+        return f"{self._prefix}{self._values[index]}"
+
+    def __repr__(self) -> str:
+        return f"IntRangeAxis({self._prefix!r}, {self._values!r})"
+
+
+def _int_range(override: Any) -> range | None:
+    """The Python range of an unshuffled all-integer ``range()`` sweep (``None`` for any other)."""
+    from runlab.config.sweeps import RangeSweep
+
+    sweep = override.raw_value
+    if type(sweep) is not RangeSweep or sweep.shuffle:
+        return None
+    start, stop, step = sweep.start, sweep.stop, sweep.step
+    if type(start) is not int or type(stop) is not int or type(step) is not int or step == 0:
+        return None
+    return range(start, stop, step)
+
+
+def _sweep_values(
+    key: str, override: Any, text: str, list_options: Callable[[str], list[str]] | None
+) -> Sequence[str]:
+    int_range = _int_range(override)
+    if int_range is not None:
+        return IntRangeAxis(f"{key}=", int_range)
+    try:
+        return [f"{key}={v}" for v in override.sweep_string_iterator(list_options)]
+    except ValueError as error:  # e.g. range(1,5,0): Python's text alone names no override
+        raise UnsupportedSweepError(
+            f"Cannot expand sweep '{override.input_line or text}': {error}"
+        ) from error
 
 
 def expand_sweep(
@@ -112,7 +168,7 @@ def grid_jobs(
     """:func:`expand_sweep` as a :class:`GridJobs` sequence (each job made when asked for)."""
     from runlab.config.overrides import ValueType, parse_override
 
-    per_key: dict[str, list[str]] = {}
+    per_key: dict[str, Sequence[str]] = {}
     for text in arguments:
         override = parse_override(text)
         key = override.get_key_element()
@@ -123,12 +179,7 @@ def grid_jobs(
                 )
             if override.is_hydra_override():
                 raise _hydra_sweep_error(override.input_line or text)
-            try:
-                values = [f"{key}={v}" for v in override.sweep_string_iterator(list_options)]
-            except ValueError as error:  # e.g. range(1,5,0): Python's text alone names no override
-                raise UnsupportedSweepError(
-                    f"Cannot expand sweep '{override.input_line or text}': {error}"
-                ) from error
+            values = _sweep_values(key, override, text, list_options)
         else:
             values = [f"{key}={override.get_value_element_as_str()}"]
         # dict keeps the first insertion position when a later argument rebinds the key.
