@@ -140,11 +140,12 @@ def _random_sweep(sweep: Path, rng: random.Random, size: int) -> None:
                  sweep_dir=sweep, job_num=num if rng.random() < 0.95 else None)
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(9))
 def test_the_columnar_summary_prints_what_run_views_give(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
     sweep = tmp_path / "sw"
-    _random_sweep(sweep, rng, rng.choice([1, 5, 12, 40]))
+    # the last one is read in several chunks (sweep_columns._FETCH)
+    _random_sweep(sweep, rng, rng.choice([1, 5, 12, 40]) if seed < 8 else 1200)
     assert sweep_summary(sweep) == _summary_from_run_views(sweep)
 
 
@@ -167,10 +168,53 @@ def test_best_rows_are_the_first_rows_of_the_whole_table(seed: int) -> None:
     items = [((rng.choice("abcdefgh"), rng.choice("xyz")), f"run{i}",
               rng.choice([1.0, 2.5, float("nan"), None, "text", 3, True, -1.0]))
              for i in range(rng.randint(0, 200))]
+    groups: dict[tuple[str, ...], list[object]] = {}
+    for key, _run_id, value in items:
+        groups.setdefault(key, []).append(value)
+    grouped = list(groups.items())
+    rng.shuffle(grouped)  # any group order: the rows are sorted
     for mode in ("min", "max"):
         whole = aggregate(items, metric="m", mode=mode, by=("p", "q"), over=())
         for limit in (1, 5, 30, 100):
-            best, total = best_rows(items, metric="m", mode=mode, by=("p", "q"), over=(),
+            best, total = best_rows(iter(grouped), metric="m", mode=mode, by=("p", "q"), over=(),
                                     limit=limit)
             assert total == len(whole.rows) and best.runs == whole.runs == len(items)
             assert best.rows == tuple(replace(row, run_ids=()) for row in whole.rows[:limit])
+
+
+def _python_memory_of_a_table(runs: int) -> int:
+    """Peak traced memory while a table is made of ``runs`` runs that each have their own params
+    (what ``x=range(0,N)`` gives)."""
+    import tracemalloc
+
+    from runlab.tracking.compare import default_mode
+    from runlab.tracking.records import RunRecord
+    from runlab.tracking.sweep_columns import SweepColumns
+
+    def record(num: int) -> RunRecord:
+        return RunRecord(run_id=f"r{num}", run_dir=f"/sweep/{num}", status="completed",
+                         start=float(num), sweep_id="sw", sweep_dir="/sweep", job_num=num,
+                         params={"x": str(num), "lr": "0.1"}, choices={"db": "pg"},
+                         metrics={"loss": num * 0.5})
+
+    tracemalloc.start()
+    try:
+        with SweepColumns() as columns:
+            for num in range(runs):
+                columns.add(record(num), f"/sweep/{num}")
+            by, over = columns.choose_keys()
+            shown, total = best_rows(columns.groups(by, "loss"), metric="loss",
+                                     mode=default_mode("loss"), by=by, over=over,
+                                     limit=SHOWN_ROWS)
+            assert (by, total, shown.runs) == (("x",), runs, runs)
+            assert [row.mean for row in shown.rows] == [n * 0.5 for n in range(SHOWN_ROWS)]
+            _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
+def test_the_table_holds_nothing_per_run_in_python() -> None:
+    _python_memory_of_a_table(600)  # warm up: first imports and statement caches
+    small, big = _python_memory_of_a_table(2_000), _python_memory_of_a_table(12_000)
+    assert big - small < 32 * 1024  # 8 bytes a run kept in Python would be 80 KB

@@ -193,7 +193,7 @@ def aggregate(
 
 
 def best_rows(
-    items: Iterable[tuple[tuple[str, ...], str, object]],
+    groups: Iterable[tuple[tuple[str, ...], Iterable[object]]],
     *,
     metric: str,
     mode: str,
@@ -204,34 +204,37 @@ def best_rows(
     """:func:`aggregate`'s table cut to its ``limit`` best rows (without run ids), and the number of
     rows of the whole table.
 
-    For the summary printed after a sweep, where every job may be its own parameter combination:
-    a group keeps only its values (an ``array('d')``), not its run ids or a row, ~200 bytes a
-    combination instead of ~1 KB.  The rows and their order are :func:`aggregate`'s.
+    ``groups`` gives each group key once, with its runs' metric values, as a query sorted by group
+    key gives them.  Only the group being read and the ``limit`` best so far are held, so the
+    summary printed after a sweep where every job is its own parameter combination does not grow
+    with the sweep.  The rows and their order are :func:`aggregate`'s.
     """
     sign = _check_mode(mode)
-    groups: dict[tuple[str, ...], array[float]] = {}
-    missing: dict[tuple[str, ...], int] = {}
     count = 0
-    for key, _run_id, value in items:
-        count += 1
-        values = groups.get(key)
-        if values is None:
-            values = groups[key] = array("d")
-        if _is_number(value):
-            values.append(float(value))  # type: ignore[arg-type]
-        else:
-            missing[key] = missing.get(key, 0) + 1
+    group_count = 0
 
-    def order(key: tuple[str, ...]) -> tuple[bool, float, tuple[tuple[str, str], ...]]:
-        values = groups[key]
-        mean = math.fsum(values) / len(values) if values else None
-        return mean is None, sign * mean if mean is not None else 0.0, tuple(zip(by, key))
+    def summaries() -> Iterator[tuple[tuple[bool, float, tuple[tuple[str, str], ...]],
+                                      tuple[str, ...], array[float], int]]:
+        nonlocal count, group_count
+        for key, group_values in groups:
+            group_count += 1
+            numbers = array("d")
+            missing = 0
+            for value in group_values:
+                count += 1
+                if _is_number(value):
+                    numbers.append(float(value))  # type: ignore[arg-type]
+                else:
+                    missing += 1
+            mean = math.fsum(numbers) / len(numbers) if numbers else None
+            order = (mean is None, sign * mean if mean is not None else 0.0, tuple(zip(by, key)))
+            yield order, key, numbers, missing
 
-    chosen = heapq.nsmallest(limit, groups, key=order)
-    rows = [_row(by, key, list(groups[key]), missing.get(key, 0), ()) for key in chosen]
+    chosen = heapq.nsmallest(limit, summaries(), key=lambda summary: summary[0])
+    rows = [_row(by, key, list(numbers), missing, ()) for _order, key, numbers, missing in chosen]
     comparison = Comparison(metric=metric, mode=mode, by=by, over=over, rows=_marked(rows),
                             runs=count)
-    return comparison, len(groups)
+    return comparison, group_count
 
 
 def compare_runs(

@@ -39,11 +39,11 @@ def load_sweep(
 
 
 def _sweep_dirs(target: str, run_dirs: Iterable[str] | None) -> Iterable[str]:
-    found_dirs: Iterable[str] = find_run_dirs(target)
+    """The directories to read: the sweep's own jobs when known (read as they come, so neither
+    a listing of the sweep dir nor a set of its jobs is held), else every run under ``target``."""
     if run_dirs is not None:
-        wanted = {os.path.abspath(d) for d in run_dirs}
-        found_dirs = (d for d in found_dirs if os.path.abspath(d) in wanted)
-    return found_dirs
+        return (os.path.abspath(d) for d in run_dirs)
+    return find_run_dirs(target)
 
 
 def _columns(sweep_dir_or_id: str | os.PathLike[str], run_dirs: Iterable[str] | None
@@ -51,17 +51,21 @@ def _columns(sweep_dir_or_id: str | os.PathLike[str], run_dirs: Iterable[str] | 
     """The sweep's runs as columns, one record in memory at a time (see ``sweep_columns``)."""
     target = os.fspath(sweep_dir_or_id)
     columns = SweepColumns()
-    if os.path.isdir(target):
-        for run_dir in _sweep_dirs(target, run_dirs):
-            record = read_record(run_dir)
-            if record is not None:
-                columns.add(record, run_dir)
-        return columns
-    from runlab.tracking.query import runs
+    try:
+        if os.path.isdir(target):
+            for run_dir in _sweep_dirs(target, run_dirs):
+                record = read_record(run_dir)
+                if record is not None:
+                    columns.add(record, run_dir)
+            return columns
+        from runlab.tracking.query import runs
 
-    for run in runs(target):
-        columns.add(run, run.run_dir)
-    return columns
+        for run in runs(target):
+            columns.add(run, run.run_dir)
+        return columns
+    except BaseException:
+        columns.close()
+        raise
 
 
 def sweep_summary(
@@ -71,10 +75,14 @@ def sweep_summary(
 
     The table is the one ``runlab compare`` shows (``compare_runs`` over the completed runs), cut
     to its :data:`SHOWN_ROWS` best rows: the rest is one command away, and a 5,000-job sweep
-    should not end with 5,000 lines.  Memory stays small however big the sweep: the runs are
-    read one at a time into a few bytes each (``SweepColumns``).
+    should not end with 5,000 lines.  Memory stays the same however big the sweep: the runs are
+    read one at a time into a scratch database (``SweepColumns``).
     """
-    columns = _columns(sweep_dir_or_id, run_dirs)
+    with _columns(sweep_dir_or_id, run_dirs) as columns:
+        return _summary_text(sweep_dir_or_id, columns)
+
+
+def _summary_text(sweep_dir_or_id: str | os.PathLike[str], columns: SweepColumns) -> str:
     total = sum(columns.counts.values())
     if not total:
         return f"[runlab] no run records under {os.fspath(sweep_dir_or_id)}"
@@ -87,7 +95,7 @@ def sweep_summary(
                      "runlab.log_metrics)")
     else:
         by, over = columns.choose_keys()
-        shown, all_rows = best_rows(columns.group_items(by, metric), metric=metric,
+        shown, all_rows = best_rows(columns.groups(by, metric), metric=metric,
                                     mode=default_mode(metric), by=by, over=over, limit=SHOWN_ROWS)
         over_text = f", aggregated over {', '.join(shown.over)}" if shown.over else ""
         lines.append(f"[runlab] {metric} ({shown.mode}){over_text}")

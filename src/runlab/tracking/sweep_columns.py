@@ -1,13 +1,18 @@
-"""A sweep's runs as columns: what its end-of-sweep compare table needs, a few bytes a run.
+"""A sweep's runs as columns in a scratch SQLite file: the end-of-sweep table in bounded memory.
 
 The summary printed after a multirun groups the completed runs by the params that vary and
-aggregates one metric.  Holding a ``Run`` view per job for that (identity, environment, strings of
-every field) cost ~2 KB a job, 10 MB at the end of a 5,000-job sweep.  Here each record read from
-disk leaves only what the table reads: one slot per param key and per metric (``array('d')`` for
-metrics, NaN marking a missing or non-numeric value, which the aggregation counts as missing just
-the same), a shared mapping of group choices, and where to find the run's directory (its job number
-when it is ``<sweep dir>/<num>``) for the rare run that did not set a param others did: its config
-is read again then, as ``Run.param`` would read it.  Equal strings are stored once.
+aggregates one metric.  When every job is its own parameter combination (``seed=range(0,20000)``),
+anything held in Python per run or per combination grows with the sweep: a ``Run`` view per job
+cost ~2 KB, and even columns of shared strings and one group per combination cost ~0.4 KB.  Here
+each record read from disk leaves its params, group choices and metric values as rows of a private
+temporary database (SQLite's ``""`` file: its pages beyond a small cache go to a temporary file,
+deleted on close), and the table is made from queries that stream: distinct values per key, then
+the runs sorted by group key, one group at a time (``compare.best_rows`` keeps only the best rows).
+What stays in Python is per key and per failure, not per run.
+
+A run that did not set a param others did gets the value ``Run.param`` would give it: its group
+choice, else its config's value, read again from its directory (found from its job number when it
+is ``<sweep dir>/<num>``, which is the common case, so directories are stored only when odd).
 
 Orders follow the runs sorted by job number then start time, as ``runs_in_job_order`` sorts them,
 so the table is the one ``compare_runs`` makes from ``Run`` views: a key or metric name is ordered
@@ -16,10 +21,12 @@ by the first run (in that order) that has it.
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
 import os
-from array import array
-from collections.abc import Iterator, Mapping
+import sqlite3
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from runlab.tracking.compare import MISSING, choose_keys
@@ -34,12 +41,27 @@ __all__ = ["SweepColumns"]
 _NO_JOB = float(1 << 62)
 """The sort position of a run outside any sweep (after every job), as ``runs_in_job_order``."""
 
+_CACHE_KIB = 256
+"""SQLite's page cache for the scratch file: what the table may hold in memory, however big."""
+
+_FETCH = 512
+
 Position = tuple[float, float, int, int]
 """(job number, start time, row, position within the run's mapping): orders first appearances."""
 
+_SCHEMA = """
+CREATE TABLE runs (row INTEGER PRIMARY KEY, num INTEGER, sweep_dir TEXT, odd_dir TEXT);
+CREATE TABLE params (key TEXT, row INTEGER, value, PRIMARY KEY (key, row)) WITHOUT ROWID;
+CREATE TABLE choices (key TEXT, row INTEGER, value TEXT, PRIMARY KEY (key, row)) WITHOUT ROWID;
+CREATE TABLE metrics (name TEXT, row INTEGER, value REAL, PRIMARY KEY (name, row)) WITHOUT ROWID;
+"""
+
 
 class SweepColumns:
-    """The completed runs of a sweep as columns, plus its status counts and failures."""
+    """The completed runs of a sweep as columns, plus its status counts and failures.
+
+    Close it (or use it in a ``with`` block) to delete its scratch file.
+    """
 
     def __init__(self) -> None:
         self.size = 0
@@ -47,23 +69,25 @@ class SweepColumns:
         self.failures: list[tuple[tuple[float, float, int], int | None, str, str, str | None]] = []
         self._seen = 0
         self._first_id: tuple[tuple[float, float, int], str | None] | None = None
-        self._params: dict[str, list[str | None]] = {}
-        self._metrics: dict[str, array[float]] = {}
-        self._choices: list[Mapping[str, Any]] = []
-        self._nums = array("q")  # job number, -1 for none
-        self._sweep_dirs: list[str | None] = []  # shared strings
-        self._odd_dirs: dict[int, str] = {}  # row -> run dir, when not <sweep dir>/<num>
         self._first: dict[str, dict[str, Position]] = {"param": {}, "metric": {}, "choice": {}}
-        self._strings: dict[str, str] = {}
-        self._choice_maps: dict[tuple[Any, ...], Mapping[str, Any]] = {}
+        self._db = sqlite3.connect("", isolation_level=None)
+        self._db.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+        self._db.executescript(_SCHEMA)
+        self._db.execute("BEGIN")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> SweepColumns:  # noqa: PYI034 - py3.10 has no typing.Self
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def sweep_id(self) -> str | None:
         """The sweep id of the first run in job order (every job of a sweep has the same)."""
         return self._first_id[1] if self._first_id is not None else None
-
-    def _share(self, text: str) -> str:
-        return self._strings.setdefault(text, text)
 
     def _note_first(self, kind: str, names: Any, where: tuple[float, float, int]) -> None:
         first = self._first[kind]
@@ -89,48 +113,28 @@ class SweepColumns:
             return
         row = self.size
         self.size += 1
-        self._note_dir(row, record.sweep_dir, record.job_num, run_dir)
-        for key, value in record.params.items():
-            column = self._params.get(key)
-            if column is None:
-                column = self._params[self._share(key)] = [None] * row
-            column.append(self._share(value))
-        self._pad(self._params.values(), row, None)
-        for name, value in record.metrics.items():
-            values = self._metrics.get(name)
-            if values is None:
-                values = self._metrics[self._share(name)] = array("d", [math.nan]) * row
-            numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-            values.append(float(value) if numeric else math.nan)
-        self._pad(self._metrics.values(), row, math.nan)
-        choices: Mapping[str, Any] = dict(record.choices)
-        try:
-            choices = self._choice_maps.setdefault(tuple(choices.items()), choices)
-        except TypeError:  # a list-valued choice: not hashable, not shared
-            pass
-        self._choices.append(choices)
+        sweep_dir, num = record.sweep_dir, record.job_num
+        odd = sweep_dir is None or num is None or run_dir != os.path.join(sweep_dir, str(num))
+        db = self._db
+        db.execute("INSERT INTO runs VALUES (?, ?, ?, ?)",
+                   (row, num, sweep_dir, run_dir if odd else None))
+        db.executemany("INSERT INTO params VALUES (?, ?, ?)",
+                       [(key, row, value) for key, value in record.params.items()])
+        choices = record.choices
+        db.executemany("INSERT INTO choices VALUES (?, ?, ?)",
+                       [(key, row, str(value)) for key, value in choices.items()
+                        if value is not None])
+        db.executemany("INSERT INTO metrics VALUES (?, ?, ?)",
+                       [(name, row, float(value) if _is_numeric(value) else None)
+                        for name, value in record.metrics.items()])
         self._note_first("param", record.params, where[:3])
         self._note_first("metric", record.metrics, where[:3])
         self._note_first("choice", choices, where[:3])
 
-    def _note_dir(self, row: int, sweep_dir: str | None, num: int | None, run_dir: str) -> None:
-        self._nums.append(num if num is not None else -1)
-        self._sweep_dirs.append(self._share(sweep_dir) if sweep_dir is not None else None)
-        if sweep_dir is None or num is None or run_dir != os.path.join(sweep_dir, str(num)):
-            self._odd_dirs[row] = run_dir
-
     def _run_dir(self, row: int) -> str:
-        if row in self._odd_dirs:
-            return self._odd_dirs[row]
-        sweep_dir = self._sweep_dirs[row]
-        assert sweep_dir is not None  # noted as odd otherwise
-        return os.path.join(sweep_dir, str(self._nums[row]))
-
-    @staticmethod
-    def _pad(columns: Any, row: int, filler: Any) -> None:
-        for column in columns:
-            if len(column) == row:
-                column.append(filler)
+        num, sweep_dir, odd_dir = self._db.execute(
+            "SELECT num, sweep_dir, odd_dir FROM runs WHERE row = ?", (row,)).fetchone()
+        return odd_dir if odd_dir is not None else os.path.join(sweep_dir, str(num))
 
     def _names(self, kind: str) -> list[str]:
         first = self._first[kind]
@@ -147,50 +151,83 @@ class SweepColumns:
             keys.setdefault(key, None)
         return list(keys)
 
-    def values(self, key: str) -> list[str | None]:
-        """Each completed run's value of ``key`` as ``Run.param`` gives it (None: nowhere)."""
-        column = self._params.get(key)
-        configs: dict[int, Mapping[str, Any]] = {}
-        found: list[str | None] = []
-        for row in range(self.size):
-            value = column[row] if column is not None else None
-            found.append(value if value is not None else self._fallback(row, key, configs))
-        return found
-
-    def _fallback(self, row: int, key: str, configs: dict[int, Mapping[str, Any]]) -> str | None:
-        choice = self._choices[row].get(key)
+    def _fallback(self, row: int, key: str) -> str | None:
+        """``Run.param``'s value of ``key`` for a run that did not set it: its choice, else its
+        config's value."""
+        choice = self._db.execute(
+            "SELECT value FROM choices WHERE key = ? AND row = ?", (key, row)).fetchone()
         if choice is not None:
-            return str(choice)
-        if row not in configs:
-            record = read_record(self._run_dir(row))
-            configs[row] = record.config_flat if record is not None else {}
-        if key not in configs[row]:
+            return str(choice[0])
+        record = read_record(self._run_dir(row))
+        config = record.config_flat if record is not None else {}
+        if key not in config:
             return None
         from runlab.tracking.model import _as_text
 
-        return _as_text(configs[row][key])
+        return _as_text(config[key])
+
+    def _rows_without(self, key: str) -> Iterator[int]:
+        cursor = self._db.execute(
+            "SELECT row FROM runs WHERE NOT EXISTS "
+            "(SELECT 1 FROM params WHERE params.key = ? AND params.row = runs.row) ORDER BY row",
+            (key,))
+        while chunk := cursor.fetchmany(_FETCH):
+            yield from (row for (row,) in chunk)
+
+    def _varies(self, key: str) -> bool:
+        """Whether ``key``'s value (as ``Run.param`` gives it) differs between completed runs."""
+        own = self._db.execute(
+            "SELECT value FROM params WHERE key = ? GROUP BY value LIMIT 2", (key,)).fetchall()
+        if len(own) > 1:
+            return True
+        seen = {value for (value,) in own}
+        for row in self._rows_without(key):
+            seen.add(self._fallback(row, key))
+            if len(seen) > 1:
+                return True
+        return False
 
     def varying(self) -> list[str]:
         """Keys whose value differs between completed runs (as ``varying_params``)."""
-        return [key for key in self.candidate_keys() if len(set(self.values(key))) > 1]
+        return [key for key in self.candidate_keys() if self._varies(key)]
 
-    def group_items(
+    def groups(
         self, by: tuple[str, ...], metric: str
-    ) -> Iterator[tuple[tuple[str, ...], str, float]]:
-        """``(group key, "", value)`` per completed run, for ``compare.aggregate``; the table does not
-        show run ids, so none are kept."""
-        columns: list[list[str]] = []
-        for key in by:
-            own = self._params.get(key)
-            found = self.values(key)
-            columns.append([
-                value if value is not None and own is not None and own[row] is not None
-                else (value or MISSING)
-                for row, value in enumerate(found)
-            ])
-        values = self._metrics.get(metric, array("d", [math.nan]) * self.size)
-        for row in range(self.size):
-            yield tuple(column[row] for column in columns), "", values[row]
+    ) -> Iterator[tuple[tuple[str, ...], Iterator[float | None]]]:
+        """Each group key once, with its runs' values of ``metric`` (None: missing), for
+        ``compare.best_rows``; groups come sorted by key text, one at a time."""
+        db = self._db
+        db.execute("CREATE TABLE IF NOT EXISTS grouped (key TEXT, value REAL)")
+        db.execute("DELETE FROM grouped")
+        joins = "".join(
+            f" LEFT JOIN params p{i} ON p{i}.key = ? AND p{i}.row = runs.row"
+            for i in range(len(by))
+        )
+        columns = "".join(f", p{i}.value" for i in range(len(by)))
+        reader = db.execute(
+            f"SELECT runs.row, m.value{columns} FROM runs{joins}"
+            " LEFT JOIN metrics m ON m.name = ? AND m.row = runs.row",
+            (*by, metric),
+        )
+        while chunk := reader.fetchmany(_FETCH):
+            db.executemany("INSERT INTO grouped VALUES (?, ?)",
+                           [(self._group_key(by, found), found[1]) for found in chunk])
+        ordered = db.execute("SELECT key, value FROM grouped ORDER BY key, rowid")
+
+        def stream() -> Iterator[tuple[str, float | None]]:
+            while chunk := ordered.fetchmany(_FETCH):
+                yield from chunk
+
+        for text, members in itertools.groupby(stream(), key=lambda found: found[0]):
+            yield tuple(json.loads(text)), (value for _key, value in members)
+
+    def _group_key(self, by: tuple[str, ...], found: tuple[Any, ...]) -> str:
+        """A run's group key as JSON text: its own value of each key, else its fallback or
+        :data:`MISSING` (as ``compare_runs`` does)."""
+        row, own = found[0], found[2:]
+        key = [value if value is not None else (self._fallback(row, name) or MISSING)
+               for name, value in zip(by, own)]
+        return json.dumps(key)
 
     def failures_in_job_order(self) -> list[tuple[int | None, str, str, str | None]]:
         """``(job number, status, overrides, error)`` of each failed or killed run."""
@@ -199,3 +236,9 @@ class SweepColumns:
     def choose_keys(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """``(by, over)`` as ``compare_runs`` chooses them when the user names neither."""
         return choose_keys(self.varying(), None, None)
+
+
+def _is_numeric(value: object) -> bool:
+    """A metric value the table counts (NaN is stored as SQL NULL, which counts as missing too)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not (
+        isinstance(value, float) and math.isnan(value))
