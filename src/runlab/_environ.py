@@ -79,3 +79,13 @@ def _load_putenv() -> Any:
             except (OSError, AttributeError):
                 pass
     return _putenv
+
+
+def _new_lock_in_child() -> None:
+    """A child forked while another thread held the lock must not inherit it held."""
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
