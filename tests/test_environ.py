@@ -11,13 +11,18 @@ from collections.abc import Iterator
 
 import pytest
 
+from runlab import _environ
 from runlab._environ import set_variable, unset_variable
 
 NAME = "RUNLAB_TEST_ENVIRON_SLOT"
 
 
-@pytest.fixture(autouse=True)
-def _clean() -> Iterator[None]:
+@pytest.fixture(autouse=True, params=["buffer", "os.environ"])
+def _clean(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test runs with values put in runlab's buffer at once, and with the first ones through
+    ``os.environ`` (as the first values of every process are)."""
+    monkeypatch.setattr(_environ, "_PLAIN_SETS", 0 if request.param == "buffer" else 64)
+    monkeypatch.setattr(_environ, "_plain_sets", {})
     yield
     unset_variable(NAME)
 
@@ -48,6 +53,9 @@ def test_every_value_reaches_python_subprocesses_and_forked_children() -> None:
         assert os.environ[NAME] == value and os.getenv(NAME) == value
         assert _seen_by_a_subprocess() == value
         assert _seen_by_a_forked_child() == value
+    for job in range(70):  # past the values that go through os.environ
+        set_variable(NAME, f"job {job}")
+    assert os.environ[NAME] == "job 69" and _seen_by_a_subprocess() == "job 69"
     unset_variable(NAME)
     assert NAME not in os.environ and _seen_by_a_subprocess() is None
     set_variable(NAME, "back again")
@@ -73,6 +81,7 @@ def test_a_nul_in_a_value_is_refused_as_os_environ_refuses_it() -> None:
 LEAK_PROBE = textwrap.dedent(
     """
     import ctypes, os, sys
+    from runlab import _environ
     from runlab._environ import set_variable, unset_variable
 
     class MallInfo2(ctypes.Structure):
@@ -83,6 +92,7 @@ LEAK_PROBE = textwrap.dedent(
     libc.mallinfo2.restype = MallInfo2
 
     slot = sys.argv[1] == "slot"
+    _environ._PLAIN_SETS = 0
     put = set_variable if slot else os.environ.__setitem__
     remove = unset_variable if slot else os.environ.__delitem__
     for warm_up in range(3):
@@ -106,3 +116,11 @@ def _heap_growth(kind: str) -> int:
 def test_twenty_thousand_values_leave_the_c_heap_as_it_was() -> None:
     assert _heap_growth("os.environ") > 1_000_000  # the leak this module exists to avoid
     assert _heap_growth("slot") < 100_000
+
+
+def test_a_small_sweep_does_not_import_ctypes() -> None:
+    code = ("import sys\nfrom runlab._environ import set_variable\n"
+            "for job in range(20): set_variable('RUNLAB_PROBE', str(job))\n"
+            "print('ctypes' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
