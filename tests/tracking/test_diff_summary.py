@@ -218,3 +218,22 @@ def test_the_table_holds_nothing_per_run_in_python() -> None:
     _python_memory_of_a_table(600)  # warm up: first imports and statement caches
     small, big = _python_memory_of_a_table(2_000), _python_memory_of_a_table(12_000)
     assert big - small < 32 * 1024  # 8 bytes a run kept in Python would be 80 KB
+
+
+def test_a_sweep_given_its_job_dirs_shows_each_job_once(tmp_path: Path) -> None:
+    sweep = tmp_path / "sw"
+    for num in range(3):
+        make_run(sweep / str(num), overrides=[f"x={num}"], series={"loss": [float(num)]},
+                 sweep_dir=sweep, job_num=num)
+    make_run(sweep / "old", overrides=["x=9"], series={"loss": [9.0]}, sweep_dir=sweep,
+             job_num=0)  # an earlier sweep's leftover in the same directory: not this sweep's
+    # jobs 3 and 4 shared one directory (a subdir without the job number): job 4's record is there
+    make_run(sweep / "shared", overrides=["x=4"], series={"loss": [4.0]}, sweep_dir=sweep,
+             job_num=4)
+    own = [sweep / "0", sweep / "1", sweep / "2", sweep / "shared", sweep / "shared"]
+    summary = sweep_summary(sweep, [str(d) for d in own]).splitlines()
+    assert summary[0].endswith(": 4 runs (4 completed)")
+    assert sorted(line.split()[0] for line in summary[4:8]) == ["*", "1", "2", "4"]
+    assert "9" not in [line.split()[0] for line in summary[4:8]]
+    assert len(load_sweep(sweep, [str(d) for d in own])) == 4
+    assert len(load_sweep(sweep)) == 5  # the whole directory, leftover included

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from runlab.tracking.compare import best_rows, default_mode, pick_metric_name
 from runlab.tracking.model import RunList, records_to_runs
-from runlab.tracking.records import find_run_dirs, read_record
+from runlab.tracking.records import RunRecord, find_run_dirs, read_record
 from runlab.tracking.sweep_columns import SweepColumns
 from runlab.tracking.tables import comparison_table
 
@@ -31,19 +31,43 @@ def load_sweep(
     if os.path.isdir(target):
         # A generator: each full record (config text, origins, environment) becomes its small
         # Run view at once, so the records of a big sweep are never all in memory.
-        records = (r for r in (read_record(d) for d in _sweep_dirs(target, run_dirs)) if r)
-        return records_to_runs(records)
+        return records_to_runs(record for _run_dir, record in _records(target, run_dirs))
     from runlab.tracking.query import runs
 
     return runs(target)
 
 
-def _sweep_dirs(target: str, run_dirs: Iterable[str] | None) -> Iterable[str]:
-    """The directories to read: the sweep's own jobs when known (read as they come, so neither
-    a listing of the sweep dir nor a set of its jobs is held), else every run under ``target``."""
-    if run_dirs is not None:
-        return (os.path.abspath(d) for d in run_dirs)
-    return find_run_dirs(target)
+_MAX_NUM_SEEN = 1 << 24
+"""Job numbers remembered when reading a sweep's own job dirs (a byte each): past that, a number is
+not checked for repeats."""
+
+
+def _records(target: str, run_dirs: Iterable[str] | None) -> Iterator[tuple[str, RunRecord]]:
+    """``(run dir, record)`` of every run under ``target``, or of the sweep's own jobs when their
+    directories are given: those are read as they come, so neither a listing of the sweep dir nor
+    a set of its jobs is held.  Jobs that shared a directory (a ``hydra.sweep.subdir`` without the
+    job number) left one record there, shown once as a walk of the sweep dir shows it: a byte per
+    job number remembers which were read."""
+    if run_dirs is None:
+        for run_dir in find_run_dirs(target):
+            record = read_record(run_dir)
+            if record is not None:
+                yield run_dir, record
+        return
+    seen = bytearray()
+    for given in run_dirs:
+        run_dir = os.path.abspath(given)
+        record = read_record(run_dir)
+        if record is None:
+            continue
+        num = record.job_num
+        if num is not None and 0 <= num < _MAX_NUM_SEEN:
+            if num < len(seen) and seen[num]:
+                continue
+            if num >= len(seen):
+                seen.extend(bytes(num + 1 - len(seen)))
+            seen[num] = 1
+        yield run_dir, record
 
 
 def _columns(sweep_dir_or_id: str | os.PathLike[str], run_dirs: Iterable[str] | None
@@ -53,10 +77,8 @@ def _columns(sweep_dir_or_id: str | os.PathLike[str], run_dirs: Iterable[str] | 
     columns = SweepColumns()
     try:
         if os.path.isdir(target):
-            for run_dir in _sweep_dirs(target, run_dirs):
-                record = read_record(run_dir)
-                if record is not None:
-                    columns.add(record, run_dir)
+            for run_dir, record in _records(target, run_dirs):
+                columns.add(record, run_dir)
             return columns
         from runlab.tracking.query import runs
 
