@@ -78,6 +78,13 @@ def test_a_nul_in_a_value_is_refused_as_os_environ_refuses_it() -> None:
     assert os.environ[NAME] == "one"
 
 
+@pytest.mark.parametrize("bad_name", ["", "A=B"])
+def test_a_name_os_environ_refuses_is_refused(bad_name: str) -> None:
+    with pytest.raises((ValueError, OSError)):  # os.environ's own errors
+        set_variable(bad_name, "value")
+    assert "A" not in os.environ or os.environ["A"] != "B=value"
+
+
 LEAK_PROBE = textwrap.dedent(
     """
     import ctypes, os, sys

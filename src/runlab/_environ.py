@@ -52,9 +52,11 @@ def _put_in_place(name: str, value: str) -> bool:
     data = getattr(os.environ, "_data", None)
     if not putenv or not isinstance(data, dict):
         return False
+    if not name or "=" in name:
+        return False  # let os.environ raise its own error
     entry = os.fsencode(f"{name}={value}") + b"\0"
     if b"\0" in entry[:-1]:
-        return False  # let os.environ raise its own error
+        return False  # likewise
     buffers = _buffers.setdefault(name, [])
     if not buffers or len(buffers[-1]) < len(entry):
         import ctypes
