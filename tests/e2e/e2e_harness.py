@@ -163,6 +163,10 @@ def observe(scenario: Scenario, root: Path, runner: Runner) -> Observation:
     argv = [arg.replace("{cwd}", str(root)) for arg in scenario.argv]
     env = {k: v.replace("{cwd}", str(root)) for k, v in scenario.env.items()}
     proc = runner(root / scenario.script, argv, root, env=env)
+    return _observation(proc, root, app_files)
+
+
+def _observation(proc: CompletedProcess[str], root: Path, app_files: frozenset[str]) -> Observation:
     files, contents = _created_files(root, app_files)
     return Observation(
         exit_code=proc.returncode,
@@ -171,6 +175,47 @@ def observe(scenario: Scenario, root: Path, runner: Runner) -> Observation:
         files=tuple(files),
         contents=contents,
     )
+
+
+def observe_from_cache(scenario: Scenario, root: Path, cache_dir: Path) -> tuple[Observation, bool]:
+    """Run runlab twice in one copy of the app and observe the second run.
+
+    The first run leaves its composition in ``cache_dir`` (no settling time: the app was just
+    written) and its outputs are then removed, so the second run starts as the first did, except
+    that it may be served from the composition cache.  Also returns whether it was: an entry the
+    second run read keeps its inode and has its mtime, zeroed in between, renewed.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    app_files = materialize(scenario.app, root)
+    argv = [arg.replace("{cwd}", str(root)) for arg in scenario.argv]
+    env = {k: v.replace("{cwd}", str(root)) for k, v in scenario.env.items()}
+    env.update(RUNLAB_CACHE_DIR=str(cache_dir), RUNLAB_CACHE_SETTLE_SECONDS="0")
+    run_runlab_script(root / scenario.script, argv, root, env=env)
+    _remove_created(root, app_files)
+    entries = sorted((cache_dir / "compositions").glob("*.pickle"))
+    inodes = {}
+    for entry in entries:
+        os.utime(entry, ns=(0, 0))
+        inodes[entry] = entry.stat().st_ino
+    proc = run_runlab_script(root / scenario.script, argv, root, env=env)
+    served = any(
+        entry.exists() and entry.stat().st_ino == inode and entry.stat().st_mtime_ns > 0
+        for entry, inode in inodes.items()
+    )
+    return _observation(proc, root, app_files), served
+
+
+def _remove_created(root: Path, app_files: frozenset[str]) -> None:
+    keep = set(app_files) | {
+        parent.as_posix() for name in app_files for parent in Path(name).parents
+    }
+    for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.relative_to(root).as_posix() in keep:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            path.rmdir()
+        else:
+            path.unlink()
 
 
 def observe_both(

@@ -29,18 +29,33 @@ the default ``--help`` / ``--hydra-help`` texts.
 ``e2e_status.TOLERATED_HYDRA_KEYS`` names known runlab bugs (a ``hydra.<key>`` block cut from both sides) that
 are tolerated while their fix lands, so the rest of each affected scenario is still compared.
 
+``test_a_start_served_from_the_composition_cache_looks_the_same`` runs each compared scenario that is
+not a sweep twice more under runlab: composing, and served from the composition cache (a warm-up run
+stores the entry, its outputs are removed); the two observations must be identical.
+
 Every scenario first checks its own facts against hydra-core (so the corpus cannot rot silently); the runlab half
 runs for the scenarios in ``e2e_status.COMPARED`` -- ``e2e_report.py`` lists the others and why they differ.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
-from e2e_harness import check_facts, compare, observe_both, without_hydra_keys
+from e2e_harness import (
+    check_facts,
+    compare,
+    observe,
+    observe_both,
+    observe_from_cache,
+    without_hydra_keys,
+)
 from e2e_scenarios import BY_NAME, NAMES, SCENARIOS, Scenario
 from e2e_status import COMPARED, TOLERATED_HYDRA_KEYS
+from oracle import run_runlab_script
 
 pytestmark = pytest.mark.oracle
 
@@ -55,6 +70,43 @@ def test_scenario(scenario: Scenario, tmp_path: Path) -> None:
             scenario, without_hydra_keys(oracle, tolerated), without_hydra_keys(mine, tolerated)
         )
         assert not problems, "\n\n".join(problems)
+
+
+def _multirun(scenario: Scenario) -> bool:
+    return bool({"-m", "--multirun"} & set(scenario.argv))
+
+
+CACHE_SCENARIOS = [s for s in SCENARIOS if s.name in COMPARED and not _multirun(s)]
+COMPOSED_EVERY_TIME = {
+    "mr_mode_override": "a sweep on the command line: only the MULTIRUN composition succeeds",
+    "plugin_compose_api": "the compose API composes in the library, not through @main",
+}
+
+
+def _composing_afresh(script: Any, args: list[str], cwd: Any, *, env: dict[str, str]) -> Any:
+    return run_runlab_script(script, args, cwd, env={**env, "RUNLAB_NO_CACHE": "1"})
+
+
+@pytest.mark.parametrize("scenario", CACHE_SCENARIOS, ids=[s.name for s in CACHE_SCENARIOS])
+def test_a_start_served_from_the_composition_cache_looks_the_same(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    """The same scenario run once composing and once from the composition cache: no difference.
+
+    Every plain run that succeeds without a warning must have been served from the cache (the
+    others compose as before: nothing is stored for them).
+    """
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        fresh = pool.submit(observe, scenario, tmp_path / "fresh", _composing_afresh)
+        cached = pool.submit(observe_from_cache, scenario, tmp_path / "cached", tmp_path / "cache")
+        composed, (served, was_served) = fresh.result(), cached.result()
+    problems = compare(replace(scenario, runlab=None, expect=()), composed, served)
+    assert not problems, "\n\n".join(problems)
+    plain = not any(arg.startswith("-") for arg in scenario.argv)
+    if scenario.name in COMPOSED_EVERY_TIME:
+        assert not was_served
+    elif plain and composed.exit_code == 0 and "Warning" not in composed.stderr:
+        assert was_served, "a plain successful run was composed again instead of read back"
 
 
 def test_compared_scenarios_exist() -> None:

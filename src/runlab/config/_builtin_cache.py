@@ -21,7 +21,9 @@ from typing import Any
 
 from runlab._cache_dir import cache_file, write_cache_file
 
-__all__ = ["PREFIXES", "STABLE", "ensure_restored", "persistable", "save"]
+__all__ = [
+    "PREFIXES", "STABLE", "ensure_restored", "installation_fingerprint", "persistable", "save",
+]
 
 _FORMAT = 1
 _MAX_PREFIXES = 32
@@ -73,6 +75,12 @@ def _fingerprint() -> tuple[Any, ...]:
             __version__, omegaconf.__version__, sys.version, code, tuple(stamps),
         )
     return tuple(_state["fingerprint"])
+
+
+def installation_fingerprint() -> tuple[Any, ...]:
+    """What every composition's result depends on besides its own inputs: the versions, runlab's
+    ``hydra/*`` files and its composition code (also the key of the composition cache)."""
+    return _fingerprint()
 
 
 def ensure_restored() -> None:

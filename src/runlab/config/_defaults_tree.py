@@ -62,6 +62,7 @@ class DefaultsBuilder:
         self.version_base = version_base
         self.state = OverrideState(repository, overrides)
         self._chain: list[str] = []
+        self._interpolated = False
 
     # -- entry point ---------------------------------------------------------------------------
     def build(self, config_name: str | None, *, prepend_hydra: bool = True) -> DefaultsResult:
@@ -101,6 +102,7 @@ class DefaultsBuilder:
             tree=tree,
             choices=dict(self.state.known_choices),
             config_overrides=tuple(self.state.config_overrides),
+            interpolated=self._interpolated,
         )
 
     # -- recursion -----------------------------------------------------------------------------
@@ -341,6 +343,7 @@ class DefaultsBuilder:
         from omegaconf import OmegaConf
         from omegaconf.errors import InterpolationKeyError
 
+        self._interpolated = True
         element = placed.element
         text = element.value if isinstance(element, GroupDefault) else element.path
         assert isinstance(text, str)

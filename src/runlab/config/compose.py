@@ -10,18 +10,17 @@ arguments, so libraries and notebooks can compose without initializing anything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import field
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from runlab._values import frozen
 from runlab.config._hydra_node import fill_hydra_node, override_dirname, touches_runtime
 from runlab.config._loaded import ConfigCache, Snapshots
 from runlab.config._merge import merge_defaults
 from runlab.config._origins import LazyOrigins
+from runlab.config.composed import ComposeContext, Composed, Session
 from runlab.config.defaults import DefaultsResult, build_defaults
 from runlab.errors import ConfigCompositionException
 from runlab.types import RunMode
@@ -39,38 +38,6 @@ __all__ = [
     "compose_sweep_job",
     "override_dirname",
 ]
-
-
-@frozen
-class ComposeContext:
-    """Everything composition reads from outside the configs, passed in explicitly."""
-
-    job_name: str | None = None
-    version_base: str = "1.3"
-    cwd: str = ""
-    config_name: str | None = None
-
-
-@frozen
-class _Session:
-    """What a sweep job's composition can reuse from its master composition."""
-
-    base_search_path: tuple[SearchPathEntry, ...]
-    config_name: str | None
-    context: ComposeContext
-    repository: ConfigRepository
-    snapshots: Snapshots = field(default_factory=dict)
-
-
-@frozen
-class Composed:
-    """A composed config, the defaults that produced it, and where every value came from."""
-
-    config: DictConfig
-    defaults: DefaultsResult
-    origins: Mapping[str, str]
-    search_path: tuple[SearchPathEntry, ...]
-    session: _Session | None = field(default=None, repr=False, compare=False)
 
 
 def compose_config(
@@ -188,7 +155,7 @@ def _compose(
     except OmegaConfBaseException as error:
         raise ConfigCompositionException().with_traceback(error.__traceback__) from error
     assert isinstance(repository, ConfigRepository)
-    session = _Session(
+    session = Session(
         base_search_path=base_search_path,
         config_name=config_name,
         context=context,

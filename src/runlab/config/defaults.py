@@ -83,6 +83,9 @@ class DefaultsResult:
     tree: DefaultsTreeNode
     choices: Mapping[str, str | None]
     config_overrides: tuple[Override, ...] = ()
+    interpolated: bool = False
+    """Some default was chosen by an interpolation, resolved with OmegaConf's resolvers: the list
+    may then depend on more than the files and the overrides (``${oc.env:...}``)."""
 
 
 TreeChild = DefaultsTreeNode | Placed

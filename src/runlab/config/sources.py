@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runlab._values import frozen
+from runlab.config import _observed
 from runlab.config.yamlfiles import HEAD_SIZE, config_from_data, load_config_text, read_yaml_file
 from runlab.errors import ConfigLoadError, HydraDeprecationError
 
@@ -50,6 +51,7 @@ HEADER_SIZE = HEAD_SIZE
 """Only the first 512 characters of a file may hold ``# @key value`` header lines (as in Hydra)."""
 
 _EXCLUDED_NAMES = frozenset({"__init__.py", "__pycache__"})
+_OWN_PACKAGE = "runlab.conf"
 _YML_DEPRECATION = "Support for .yml files is deprecated. Use .yaml extension for Hydra config files"
 
 
@@ -256,11 +258,14 @@ class FileConfigSource(ConfigSource):
     def scheme() -> str:
         return "file"
 
-    def _full(self, config_path: str) -> str:
-        return os.path.realpath(os.path.join(self.path, config_path))
+    def _full(self, config_path: str, fact: str | None = None) -> str:
+        joined = os.path.join(self.path, config_path)
+        if fact is not None:
+            _observed.note(fact, joined)  # as spelled: a retargeted link changes the fact
+        return os.path.realpath(joined)
 
     def load_config(self, config_path: str) -> ConfigResult:
-        full_path = self._full(self.file_name(config_path))
+        full_path = self._full(self.file_name(config_path), _observed.FILE)
         if not os.path.isfile(full_path):
             raise ConfigLoadError(f"Config not found : {full_path}")
         head, data = read_yaml_file(full_path)
@@ -276,14 +281,14 @@ class FileConfigSource(ConfigSource):
         return self.is_group("")
 
     def is_group(self, config_path: str) -> bool:
-        return os.path.isdir(self._full(config_path))
+        return os.path.isdir(self._full(config_path, _observed.GROUP))
 
     def is_config(self, config_path: str) -> bool:
-        return os.path.isfile(self._full(self.file_name(config_path)))
+        return os.path.isfile(self._full(self.file_name(config_path), _observed.FILE))
 
     def list(self, config_path: str, results_filter: ObjectType | None) -> builtins.list[str]:
         files: builtins.list[str] = []
-        for name in os.listdir(self._full(config_path)):
+        for name in os.listdir(self._full(config_path, _observed.LISTING)):
             self._list_add_result(files, os.path.join(config_path, name), name, results_filter)
         return sorted(set(files))
 
@@ -336,11 +341,15 @@ class PackageConfigSource(ConfigSource):
                 return None
         return self._root
 
-    def _resource(self, config_path: str) -> Traversable | None:
+    def _resource(self, config_path: str, fact: str = _observed.FILE) -> Traversable | None:
         root = self._files()
-        if root is None:
-            return None
-        return root.joinpath(config_path) if config_path else root
+        resource = None if root is None else root.joinpath(config_path) if config_path else root
+        if self.path != _OWN_PACKAGE:  # runlab's own configs change only with runlab
+            if isinstance(resource, Path):
+                _observed.note(fact, str(resource))
+            else:
+                _observed.note(_observed.UNCHECKABLE, f"{self.path}/{config_path}")
+        return resource
 
     def load_config(self, config_path: str) -> ConfigResult:
         file_name = self.file_name(config_path)
@@ -374,7 +383,7 @@ class PackageConfigSource(ConfigSource):
             return False
 
     def is_group(self, config_path: str) -> bool:
-        resource = self._resource(config_path)
+        resource = self._resource(config_path, _observed.GROUP)
         return resource is not None and resource.is_dir()
 
     def is_config(self, config_path: str) -> bool:
@@ -382,7 +391,7 @@ class PackageConfigSource(ConfigSource):
         return resource is not None and resource.is_file()
 
     def list(self, config_path: str, results_filter: ObjectType | None) -> builtins.list[str]:
-        resource = self._resource(config_path)
+        resource = self._resource(config_path, _observed.LISTING)
         if resource is None:
             return []
         files: builtins.list[str] = []

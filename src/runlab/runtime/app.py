@@ -19,7 +19,7 @@ from runlab.runtime.reporting import run_and_report
 if TYPE_CHECKING:  # pragma: no cover
     from omegaconf import DictConfig
 
-    from runlab.config.compose import ComposeContext, Composed
+    from runlab.config.composed import ComposeContext, Composed
     from runlab.config.sources import SearchPathEntry
     from runlab.runtime.argv import Invocation
     from runlab.runtime.callbacks import Callbacks
@@ -47,7 +47,7 @@ class AppSetup:
     version_base: str
 
     def context(self, config_name: str | None = None, *, primary: bool = True) -> ComposeContext:
-        from runlab.config.compose import ComposeContext
+        from runlab.config.composed import ComposeContext
 
         return ComposeContext(
             job_name=self.job_name,
@@ -64,18 +64,40 @@ class AppSetup:
         validate_sweep_overrides: bool = True,
         primary: bool = True,
     ) -> Composed:
-        """Compose with this app's search path; ``primary=False`` leaves the primary config out."""
-        from runlab.config.compose import compose_config
+        """Compose with this app's search path; ``primary=False`` leaves the primary config out.
+
+        A plain run's composition may come from the composition cache (``composition_cache``):
+        the same request over unchanged files gives the same config.
+        """
+        from runlab.types import RunMode
 
         config_name = self.config_name if primary else None
-        return compose_config(
+        context = self.context(config_name, primary=primary)
+
+        def compose() -> Composed:
+            from runlab.config.compose import compose_config
+
+            return compose_config(
+                search_path=self.search_path,
+                config_name=config_name,
+                overrides=list(overrides),
+                run_mode=run_mode,
+                context=context,
+                from_shell=True,
+                validate_sweep_overrides=validate_sweep_overrides,
+            )
+
+        if run_mode is not RunMode.RUN or not primary or not validate_sweep_overrides:
+            return compose()
+        from runlab.runtime.composition_cache import compose_cached
+
+        return compose_cached(
             search_path=self.search_path,
             config_name=config_name,
             overrides=list(overrides),
             run_mode=run_mode,
-            context=self.context(config_name, primary=primary),
-            from_shell=True,
-            validate_sweep_overrides=validate_sweep_overrides,
+            context=context,
+            compose=compose,
         )
 
 

@@ -1,0 +1,313 @@
+"""A run's composed config, kept on disk and reused by the next start with the same inputs.
+
+Composing is most of what ``@runlab.main`` spends in a plain run beyond importing OmegaConf: 15 ms
+for one small config file, ~200 ms for a primary config choosing one option in each of 100 groups.
+A new process with the same command line, in the same directory, over unchanged config files
+produces the same config, so the result is pickled (as Python keeps bytecode) and the next start
+reads it back instead: a fraction of a millisecond for the small app, ~5 ms for the large one.
+
+An entry is trusted only when everything the composition read is unchanged:
+
+* its request: search path, config name, overrides, run mode, job name, version base, cwd, Python
+  warning options, and runlab's own fingerprint (versions of runlab, OmegaConf and Python, its
+  ``hydra/*`` configs and composition code: ``runlab.config._builtin_cache``);
+* every fact of the file system the composition checked (``runlab.config._observed``): each config
+  file it found or looked for (inode, size, mtime, ctime), each group directory, each group listing,
+  in every directory of the final search path (``hydra.searchpath`` included), so an edited, added,
+  removed, renamed or relinked config is seen, and outputs written next to the configs are not;
+* the configs stored in the ``ConfigStore`` by the user (their pickled form);
+* the environment variables ``hydra.job.env_copy`` copied.
+
+What cannot be checked is never stored: a composition that showed a warning (it must be shown
+again), a defaults list chosen by an interpolation (resolvers may read anything), an override
+calling ``shuffle``, a config source other than files, directory packages and the ``ConfigStore``
+(or ``structured://module``, which runs Python code), a file changed less than
+:data:`SETTLE_SECONDS` ago (its next change could keep the same timestamp on a coarse clock), more
+than :data:`MAX_FACTS` facts.  Plain runs and ``--cfg`` use it; ``--multirun`` needs the full
+composition's session for its jobs.
+
+Entries live in ``<runlab cache dir>/compositions/``, one file per request, the least recently used
+pruned beyond :data:`MAX_FILES`.  ``RUNLAB_NO_CACHE=1`` turns this off with the other caches.
+Anything unreadable is ignored; a failure to write only costs the next start its speed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from runlab.config.composed import ComposeContext, Composed
+    from runlab.config.sources import SearchPathEntry
+    from runlab.types import RunMode
+
+__all__ = ["MAX_FACTS", "MAX_FILES", "SETTLE_SECONDS", "compose_cached"]
+
+_FORMAT = 1
+_PROTOCOL = 5
+SETTLE_SECONDS = 2.0
+"""A file changed this recently is not trusted to show its next change in its timestamps
+(``RUNLAB_CACHE_SETTLE_SECONDS`` changes it: tests that run an app right after writing it)."""
+MAX_FACTS = 20_000
+"""Facts checked before an entry is trusted, beyond which nothing is stored (checking would cost
+about as much as composing)."""
+MAX_FILES = 128
+"""Entries kept; the least recently used beyond it are removed when a new one is written."""
+
+_CACHEABLE_SCHEMES = frozenset({"file", "pkg", "structured"})
+
+
+def compose_cached(
+    *,
+    search_path: Sequence[SearchPathEntry],
+    config_name: str | None,
+    overrides: Sequence[str],
+    run_mode: RunMode,
+    context: ComposeContext,
+    compose: Callable[[], Composed],
+) -> Composed:
+    """``compose()``, or the stored result of an earlier identical composition.
+
+    The arguments describe the request ``compose`` serves (they form the key); a miss composes,
+    then stores what it may.
+    """
+    key = _request_key(search_path, config_name, overrides, run_mode, context)
+    path = _entry_path(key) if key is not None else None
+    if key is None or path is None:
+        return compose()
+    found = _lookup(path, key)
+    if found is not None:
+        return found
+    from runlab.config._observed import observing
+
+    with _watch_warnings() as shown, observing() as observed:
+        composed = compose()
+    if not shown[0]:
+        _store(path, key, composed, list(observed))
+    return composed
+
+
+# -- key -------------------------------------------------------------------------------------------
+def _request_key(
+    search_path: Sequence[SearchPathEntry],
+    config_name: str | None,
+    overrides: Sequence[str],
+    run_mode: RunMode,
+    context: ComposeContext,
+) -> tuple[Any, ...] | None:
+    if any("shuffle" in item for item in overrides):
+        return None  # shuffle([...]) in a plain run draws a new order each time
+    if any(entry.scheme not in _CACHEABLE_SCHEMES for entry in search_path):
+        return None
+    if any(entry.scheme == "structured" and entry.location for entry in search_path):
+        return None  # ``structured://a.b`` imports a.b while composing: Python code, not files
+    store = _store_fingerprint()
+    if store is None:
+        return None
+    from runlab.config._builtin_cache import installation_fingerprint
+
+    return (
+        _FORMAT,
+        installation_fingerprint(),
+        tuple((entry.provider, entry.path) for entry in search_path),
+        config_name,
+        tuple(overrides),
+        run_mode.name,
+        (context.job_name, context.version_base, context.cwd, context.config_name),
+        tuple(sys.warnoptions),
+        store,
+    )
+
+
+def _store_fingerprint() -> tuple[Any, ...] | None:
+    """The user's ``ConfigStore`` entries, pickled; runlab's own are part of the installation.
+
+    Stored nodes come from the user's Python code, run anew by every process, so their content
+    (not the code) is what a cached composition depends on.  None when one cannot be pickled.
+    """
+    from runlab.config.store import ConfigNode, ConfigStore
+
+    found: list[tuple[Any, ...]] = []
+    dumps = _pickle().dumps
+
+    def walk(tree: dict[str, Any], group: str) -> None:
+        for name in sorted(tree):
+            item = tree[name]
+            if isinstance(item, dict):
+                walk(item, f"{group}/{name}")
+            elif isinstance(item, ConfigNode):
+                node = dumps(item.node, protocol=_PROTOCOL)
+                found.append((group, name, item.package, item.provider, node))
+
+    try:
+        walk(ConfigStore.instance().repo, "")
+    except Exception:  # noqa: BLE001 - an unpicklable node: compose every time
+        return None
+    return tuple(found)
+
+
+def _entry_path(key: tuple[Any, ...]) -> str | None:
+    import binascii
+
+    from runlab._cache_dir import cache_file
+
+    digest = binascii.crc32(repr(key).encode("utf-8", "surrogatepass"))
+    return cache_file(f"compositions/{digest:08x}", ".pickle")
+
+
+# -- what the composition read ---------------------------------------------------------------------
+def _facts(observed: Sequence[tuple[str, str]]) -> tuple[tuple[str, str, Any], ...] | None:
+    """Each fact with its value now; None when one cannot be checked later or there are too many."""
+    from runlab.config import _observed
+
+    if len(observed) > MAX_FACTS:
+        return None
+    facts = []
+    for kind, path in observed:
+        if kind == _observed.UNCHECKABLE:
+            return None
+        facts.append((kind, path, _observed.current_value(kind, path)))
+    return tuple(facts)
+
+
+def _still_true(facts: Sequence[tuple[str, str, Any]]) -> bool:
+    from runlab.config._observed import current_value
+
+    return all(current_value(kind, path) == value for kind, path, value in facts)
+
+
+def _settled(facts: Sequence[tuple[str, str, Any]]) -> bool:
+    """No file changed in the last :data:`SETTLE_SECONDS` (see the module docstring)."""
+    from runlab.config._observed import FILE
+
+    try:
+        settle = float(os.environ.get("RUNLAB_CACHE_SETTLE_SECONDS", SETTLE_SECONDS))
+    except ValueError:
+        settle = SETTLE_SECONDS
+    newest = time.time_ns() - int(settle * 1e9)
+    return all(
+        value is None or max(value[2], value[3]) <= newest
+        for kind, _path, value in facts
+        if kind == FILE
+    )
+
+
+def _env_copied(config: Any) -> tuple[tuple[str, str | None], ...]:
+    from omegaconf import OmegaConf
+
+    names = OmegaConf.select(config, "hydra.job.env_copy", default=None)
+    return tuple((str(name), os.environ.get(str(name))) for name in (names or ()))
+
+
+# -- reading and writing ---------------------------------------------------------------------------
+def _pickle() -> Any:
+    """The C pickler itself: ``import pickle`` costs a start served from the cache ~1 ms more."""
+    try:
+        import _pickle
+
+        return _pickle
+    except ImportError:  # pragma: no cover - an interpreter without the C accelerator
+        import pickle
+
+        return pickle
+
+
+def _lookup(path: str, key: tuple[Any, ...]) -> Composed | None:
+    pickle = _pickle()
+    try:
+        with open(path, "rb") as stream:
+            entry = pickle.load(stream)
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None
+        if not _still_true(entry["facts"]):
+            return None
+        if any(os.environ.get(name) != value for name, value in entry["env"]):
+            return None
+        config, defaults, origins, search_path = pickle.loads(entry["payload"])
+    except Exception:  # noqa: BLE001 - missing, stale or damaged: compose instead
+        return None
+    try:
+        os.utime(path)  # recently used: kept when the directory is pruned
+    except OSError:
+        pass
+    from omegaconf import OmegaConf
+
+    from runlab.config.composed import Composed
+
+    OmegaConf.clear_cache(config)
+    return Composed(config=config, defaults=defaults, origins=origins, search_path=search_path)
+
+
+def _store(
+    path: str, key: tuple[Any, ...], composed: Composed, observed: Sequence[tuple[str, str]]
+) -> None:
+    if composed.defaults.interpolated:
+        return
+    pickle = _pickle()
+    try:
+        payload = pickle.dumps(
+            (composed.config, composed.defaults, _task_origins(composed), composed.search_path),
+            protocol=_PROTOCOL,
+        )
+    except Exception:  # noqa: BLE001 - something in the config that pickle refuses
+        return
+    facts = _facts(observed)
+    if facts is None or not _settled(facts):
+        return
+    entry = {
+        "key": key,
+        "facts": facts,
+        "env": _env_copied(composed.config),
+        "payload": payload,
+    }
+    from runlab._cache_dir import write_cache_file
+
+    write_cache_file(path, lambda stream: pickle.dump(entry, stream, protocol=_PROTOCOL))
+    _prune(os.path.dirname(path))
+
+
+def _task_origins(composed: Composed) -> dict[str, str]:
+    """Origins without the ``hydra`` node: all a run record keeps (``recording.TaskOrigins``)."""
+    origins = composed.origins
+    without_hydra = getattr(origins, "without_hydra", None)
+    if callable(without_hydra):
+        return dict(without_hydra())
+    return {k: v for k, v in origins.items() if k.partition(".")[0] != "hydra"}
+
+
+def _prune(directory: str) -> None:
+    try:
+        entries = [e for e in os.scandir(directory) if e.name.endswith(".pickle")]
+        if len(entries) <= MAX_FILES:
+            return
+        entries.sort(key=lambda e: e.stat().st_mtime_ns)
+        for entry in entries[: len(entries) - MAX_FILES]:
+            os.unlink(entry.path)
+    except OSError:
+        pass
+
+
+@contextmanager
+def _watch_warnings() -> Iterator[list[bool]]:
+    """Note whether a warning was shown, without changing what is shown or filtered.
+
+    A composition that showed one is not stored: a start served from the cache would not show it.
+    """
+    shown = [False]
+    original = warnings.showwarning
+
+    def note(*args: Any, **kwargs: Any) -> None:
+        shown[0] = True
+        original(*args, **kwargs)
+
+    warnings.showwarning = note
+    try:
+        yield shown
+    finally:
+        if warnings.showwarning is note:
+            warnings.showwarning = original
