@@ -342,3 +342,90 @@ def test_a_real_app_is_served_once_its_files_settled_and_sees_the_next_edit(
     assert entry.stat().st_ino == inode and entry.stat().st_mtime_ns > 0  # read, not rewritten
     (tmp_path / "conf" / "db" / "mysql.yaml").write_text("driver: mysql\nuser: anna\n")
     assert run() == "user=anna\n"
+
+
+def _run_twice_in_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    files: dict[str, str],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Run an app in this process twice, the second run as a new process would after the first
+    ended (its exit hooks run, the process caches emptied); return what each run wrote."""
+    import atexit
+    import json
+
+    from runlab.runtime import templates
+
+    from .app_builders import run_inprocess
+
+    hooks: list[tuple[Any, tuple[Any, ...]]] = []
+    monkeypatch.setattr(atexit, "register", lambda fn, *args: hooks.append((fn, args)))
+    write_tree(tmp_path, files)
+    seen: list[dict[str, Any]] = []
+    for _ in range(2):
+        outcome = run_inprocess(
+            capsys, lambda cfg: None, ["hydra.run.dir=out"], config_dir=tmp_path / "conf"
+        )
+        assert outcome.code == 0, outcome.err
+        written = {p.name: p.read_text() for p in (tmp_path / "out" / ".hydra").iterdir()}
+        record = json.loads((tmp_path / "out" / ".runlab" / "run.json").read_text())
+        seen.append({**written, "flat": record["config_flat"], "yaml": record["config_yaml"]})
+        for fn, args in hooks:
+            fn(*args)
+        hooks.clear()
+        templates._CACHES.clear()
+        clear_yaml_cache()
+    return seen
+
+
+PLAIN_TREE = {**DB_TREE, "conf/config.yaml": "defaults:\n  - db: mysql\n  - _self_\nx: 1\n"}
+
+
+@pytest.mark.parametrize(
+    ("files", "flat", "flat_kept"),
+    [
+        (PLAIN_TREE, {"db.driver": "mysql", "db.user": "omry", "x": 1}, True),
+        # an interpolation is resolved for the record on every run: its flat values are not kept
+        (DB_TREE, {"db.driver": "mysql", "db.user": "omry", "x": 1, "y": 1}, False),
+    ],
+    ids=["plain", "interpolated"],
+)
+def test_a_served_run_writes_what_a_composed_run_writes_from_what_it_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    _cache_dir: Path, files: dict[str, str], flat: dict[str, Any], flat_kept: bool,
+) -> None:  # fmt: skip
+    first, second = _run_twice_in_process(tmp_path, capsys, monkeypatch, files)
+    assert second == first
+    assert first["flat"] == flat
+    (entry,) = _entries(_cache_dir)
+    kept = composition_cache._read_entry(str(entry))
+    assert kept is not None
+    assert set(kept["derived"]) >= {"config.yaml", "hydra.yaml blocks", "job_logging"}
+    assert kept["derived"]["config.yaml"]["text"] == first["config.yaml"]
+    assert ("config flat" in kept["derived"]) is flat_kept
+
+
+def test_nothing_derived_is_kept_when_callbacks_may_change_the_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    _cache_dir: Path,
+) -> None:  # fmt: skip
+    files = {
+        **DB_TREE,
+        "conf/config.yaml": "defaults:\n  - db: mysql\n  - _self_\nx: 1\nhydra:\n  callbacks:\n"
+        "    noop:\n      _target_: runlab.experimental.callback.Callback\n",
+    }
+    first, second = _run_twice_in_process(tmp_path, capsys, monkeypatch, files)
+    assert second == first
+    (entry,) = _entries(_cache_dir)
+    kept = composition_cache._read_entry(str(entry))
+    assert kept is not None and "derived" not in kept
+
+
+def test_only_configs_that_came_through_the_cache_have_derived_caches() -> None:
+    from runlab.runtime.templates import mark_template
+
+    config = OmegaConf.create({"a": 1})
+    assert composition_cache.derived(config, "config.yaml") is None
+    mark_template(config, "sweep-template-1")  # a sweep's template: its jobs' task parts differ
+    assert composition_cache.derived(config, "config.yaml") is None
+    mark_template(config, "composition:/some/entry")
+    assert composition_cache.derived(config, "config.yaml") == {}

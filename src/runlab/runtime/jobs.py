@@ -171,7 +171,7 @@ def execute_job(
                 setting="hydra.job_logging",
             )
         json_handler = logs.attach_json_log(output_dir)
-        config_yaml = OmegaConf.to_yaml(task_cfg)
+        config_yaml = _task_yaml(config, task_cfg)
         _write_snapshot(config, config_yaml, output_dir)
 
         if callbacks is None:
@@ -212,6 +212,22 @@ def execute_job(
             logs.detach_json_log(json_handler)
         context.restore_hydra_config(saved_hydra)
         os.chdir(launch_cwd)
+
+
+def _task_yaml(config: DictConfig, task_cfg: Any) -> str:
+    """``.hydra/config.yaml``'s text; kept with the composition cache's entry, when the config
+    came through it, for the next start of the same run (a large config takes ~20 ms to dump)."""
+    from omegaconf import OmegaConf
+
+    from runlab.runtime.composition_cache import derived
+
+    kept = derived(config, "config.yaml")
+    text = kept.get("text") if kept is not None else None
+    if not isinstance(text, str):
+        text = OmegaConf.to_yaml(task_cfg)
+        if kept is not None:
+            kept["text"] = text
+    return text
 
 
 def _strings(node: Any) -> list[str]:

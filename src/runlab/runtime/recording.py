@@ -181,6 +181,7 @@ def start_recording(
     table = origins_table(origins) if ready else None
     recorder = RunRecorder.start(
         output_dir,
+        config_flat=_served_flat(config, config_yaml) if resolved_yaml is config_yaml else None,
         sweep_dir=str(select_resolved(config, "hydra.sweep.dir")) if in_sweep else None,
         job_num=int(child(child(hydra, "job"), "num")) if in_sweep else None,
         overrides=overrides,
@@ -193,6 +194,22 @@ def start_recording(
         index_path=_index_path(str(launch_dir)),
     )
     return Recording(recorder, None if ready else origins)
+
+
+def _served_flat(config: Any, config_yaml: str) -> dict[str, Any] | None:
+    """The record's flattened config, kept with the composition cache's entry when the config
+    came through it (parsing a large config's YAML again costs ~10 ms); None otherwise."""
+    from runlab.runtime.composition_cache import derived
+
+    kept = derived(config, "config flat")
+    if kept is None:
+        return None
+    flat = kept.get("flat")
+    if not isinstance(flat, dict):
+        from runlab.tracking.recorder import flatten_config
+
+        flat = kept["flat"] = flatten_config(config_yaml)
+    return dict(flat)
 
 
 def finish_recording(

@@ -6,13 +6,17 @@ per job and in their own plain value overrides, so work that depends on neither 
 once per template and kept here.  A config carries only its template's key, in its ``__dict__``
 like origins: pickled jobs (kept for later, or sent to a worker) carry it too, and the task's copy
 drops it.
+
+A plain run served by (or stored for) the composition cache is marked the same way, as a template
+of one job, and its caches are kept on disk with the composition
+(``runlab.runtime.composition_cache``): the next start reuses them as a sweep's later jobs do.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["mark_template", "template_cache", "template_key_of"]
+__all__ = ["mark_template", "template_cache", "template_caches", "template_key_of"]
 
 _TEMPLATE_KEY = "_runlab_sweep_template"
 _CACHES: dict[str, dict[str, dict[Any, Any]]] = {}
@@ -36,9 +40,14 @@ def template_cache(config: Any, name: str) -> dict[Any, Any] | None:
     key = template_key_of(config)
     if key is None:
         return None
+    return template_caches(key).setdefault(name, {})
+
+
+def template_caches(key: str, seed: dict[str, dict[Any, Any]] | None = None) -> dict[str, dict[Any, Any]]:
+    """All caches of the template ``key`` (by name), created from ``seed`` if not there yet."""
     caches = _CACHES.get(key)
     if caches is None:
         while len(_CACHES) >= _MAX_TEMPLATES:
             del _CACHES[next(iter(_CACHES))]  # the oldest template: an earlier sweep's
-        caches = _CACHES[key] = {}
-    return caches.setdefault(name, {})
+        caches = _CACHES[key] = {name: dict(cache) for name, cache in (seed or {}).items()}
+    return caches

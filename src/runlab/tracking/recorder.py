@@ -136,6 +136,7 @@ class RunRecorder:
         choices: Mapping[str, Any] | None = None,
         config_yaml: str | None = None,
         resolved_yaml: str | None = None,
+        config_flat: Mapping[str, Any] | None = None,
         origins: Mapping[str, str] | None = None,
         command_line: Sequence[str] | None = None,
         app_dir: str | os.PathLike[str] | None = None,
@@ -147,7 +148,8 @@ class RunRecorder:
         ``index_path`` None means ``$RUNLAB_INDEX``, else ``<launch_dir>/.runlab/index.db`` (the
         directory the app was started from; default the cwd, which is wrong once the job has
         changed into its output dir, hence the parameter); ``""`` disables indexing (the record is
-        still written).
+        still written).  ``config_flat`` is ``flatten_config`` of the resolved YAML when the
+        caller has it already.
         """
         run_dir = os.path.abspath(run_dir)
         pid = os.getpid()
@@ -165,7 +167,11 @@ class RunRecorder:
             choices={k: v for k, v in (choices or {}).items() if not str(k).startswith("hydra/")},
             config_yaml=config_yaml,
             resolved_yaml=resolved_yaml,
-            config_flat=flatten_config(resolved_yaml or config_yaml),
+            config_flat=(
+                dict(config_flat)
+                if config_flat is not None
+                else flatten_config(resolved_yaml or config_yaml)
+            ),
             origins=dict(origins or {}),
             host=host_name(),
             pid=pid,
