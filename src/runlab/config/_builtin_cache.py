@@ -15,7 +15,6 @@ user's own configs never go here.
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 from typing import Any
 
@@ -93,6 +92,8 @@ def ensure_restored() -> None:
         return
     try:
         with open(path, "rb") as stream:
+            import pickle  # here: a start served by the composition cache never needs it
+
             data = pickle.load(stream)
         if not isinstance(data, dict) or data.get("fingerprint") != _fingerprint():
             return
@@ -120,6 +121,8 @@ def save() -> None:
         "stable": {k: v for k, v in STABLE.items() if persistable(k)},
         "prefixes": dict(kept_prefixes[-_MAX_PREFIXES:]),
     }
+    import pickle
+
     write_cache_file(
         path, lambda stream: pickle.dump(data, stream, protocol=pickle.HIGHEST_PROTOCOL)
     )

@@ -49,7 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["MAX_FACTS", "MAX_FILES", "SETTLE_SECONDS", "compose_cached"]
 
-_FORMAT = 1
+_FORMAT = 2
 _PROTOCOL = 5
 SETTLE_SECONDS = 2.0
 """A file changed this recently is not trusted to show its next change in its timestamps
@@ -113,8 +113,10 @@ def _request_key(
         return None
     from runlab.config._builtin_cache import installation_fingerprint
 
+    own = os.stat(__file__)  # this module's own format, when it is being worked on
     return (
         _FORMAT,
+        (own.st_mtime_ns, own.st_size),
         installation_fingerprint(),
         tuple((entry.provider, entry.path) for entry in search_path),
         config_name,
@@ -240,6 +242,8 @@ def _lookup(path: str, key: tuple[Any, ...]) -> Composed | None:
         if any(os.environ.get(name) != value for name, value in entry["env"]):
             return None
         config, defaults, origins, search_path = _pickle().loads(entry["payload"])
+        if not isinstance(defaults, bytes):
+            return None
     except Exception:  # noqa: BLE001 - stale or damaged: compose instead
         return None
     try:
