@@ -11,13 +11,18 @@ What is measured: the wall time of a whole ``python app.py`` process in RUN mode
 * ``trivial``: one small primary config;
 * ``groups100``: a primary config whose defaults list selects one option in each of 100 config groups.
 
-Three columns: the floor (``python -c "import omegaconf"``: no app can start faster than its config library),
-runlab (``@runlab.main``) and hydra-core (``@hydra.main`` in the oracle environment), run in turn (floor,
-runlab, hydra, floor, ...) so that a drift of the machine's speed hits all three alike.  Each cell is the median of
+Four columns: the floor (``python -c "import omegaconf"``: no app can start faster than its config library),
+runlab (``@runlab.main``; from the second start on with the same command line, its composition is read
+back from the composition cache), runlab composing (``RUNLAB_NO_CACHE=1``: what the first start after an
+edit of a config costs) and hydra-core (``@hydra.main`` in the oracle environment), run in turn (floor,
+runlab, composing, hydra, floor, ...) so that a drift of the machine's speed hits all of them alike.
+runlab's caches go to a temporary directory, and the apps' files are left to settle for
+``composition_cache.SETTLE_SECONDS`` before the first run (a file changed more recently is never
+trusted by the cache).  Each cell is the median of
 N runs after one warm-up run (bytecode compiled; ``PYTHONDONTWRITEBYTECODE`` removed from the environment).
 Each cell is shown twice: wall time (what the user waits for) and CPU time (user + sys of the app process,
 which a busy machine -- CI, a shared box -- does not inflate the way it inflates wall time).
-Targets: runlab <= 1.25x the floor, and >= 2.5x faster than hydra-core.
+Targets: runlab <= 1.25x the floor, and >= 2.5x faster than hydra-core (the "runlab" column).
 
 Finally ``python -X importtime`` of the trivial runlab app lists runlab's most expensive imports.
 The script needs nothing but the standard library (no pytest).
@@ -41,6 +46,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 TARGET_VS_FLOOR = 1.25
 TARGET_VS_HYDRA = 2.5
+SETTLE_SECONDS = 2.1
+"""A little more than ``runlab.runtime.composition_cache.SETTLE_SECONDS`` (not imported: the
+script needs nothing but the standard library)."""
 
 
 def _app_source(module: str) -> str:
@@ -95,6 +103,7 @@ class Command:
     label: str
     argv: tuple[str, ...]
     cwd: Path
+    env: tuple[tuple[str, str], ...] = ()
 
 
 def _env() -> dict[str, str]:
@@ -125,7 +134,12 @@ def time_once(command: Command) -> tuple[float, float]:
     """Wall and CPU seconds of one run (CPU: what the finished child used, read from our rusage)."""
     start, cpu_start = time.perf_counter(), _children_cpu()
     proc = subprocess.run(
-        command.argv, check=False, cwd=command.cwd, env=_env(), capture_output=True, text=True
+        command.argv,
+        check=False,
+        cwd=command.cwd,
+        env={**_env(), **dict(command.env)},
+        capture_output=True,
+        text=True,
     )
     elapsed, cpu = time.perf_counter() - start, _children_cpu() - cpu_start
     if proc.returncode != 0:
@@ -156,8 +170,15 @@ def oracle_python() -> str | None:
     return path if Path(path).exists() else None
 
 
-def _row(name: str, clock: str, floor_t: Timing, mine_t: Timing, hydra_t: Timing | None) -> str:
-    floor, mine = floor_t.on(clock), mine_t.on(clock)
+def _row(
+    name: str,
+    clock: str,
+    floor_t: Timing,
+    mine_t: Timing,
+    composing_t: Timing,
+    hydra_t: Timing | None,
+) -> str:
+    floor, mine, composing = floor_t.on(clock), mine_t.on(clock), composing_t.on(clock)
     hydra = hydra_t.on(clock) if hydra_t is not None else None
     vs_floor = mine / floor
     hydra_cell = f"{hydra * 1000:9.0f}" if hydra is not None else "        -"
@@ -165,35 +186,51 @@ def _row(name: str, clock: str, floor_t: Timing, mine_t: Timing, hydra_t: Timing
     ok_floor = "ok" if vs_floor <= TARGET_VS_FLOOR else "MISS"
     ok_hydra = "-" if hydra is None else ("ok" if hydra / mine >= TARGET_VS_HYDRA else "MISS")
     return (
-        f"| {name:<10} | {clock:<5} | {floor * 1000:9.0f} | {mine * 1000:9.0f} | {hydra_cell} "
-        f"| {vs_floor:8.2f}x {ok_floor:>4} | {speedup} {ok_hydra:>4} |"
+        f"| {name:<10} | {clock:<5} | {floor * 1000:9.0f} | {mine * 1000:9.0f} "
+        f"| {composing * 1000:12.0f} | {hydra_cell} "
+        f"| {vs_floor:8.2f}x {ok_floor:>4} | {composing / floor:13.2f}x "
+        f"| {speedup} {ok_hydra:>4} |"
     )
 
 
 _HEADER = (
-    "| app        | clock | floor ms  | runlab ms | hydra ms  | runlab/floor   | hydra/runlab     |\n"
-    "|------------|-------|-----------|-----------|-----------|----------------|------------------|"
+    "| app        | clock | floor ms  | runlab ms | composing ms | hydra ms  | runlab/floor   "
+    "| composing/floor | hydra/runlab     |\n"
+    "|------------|-------|-----------|-----------|--------------|-----------|----------------"
+    "|-----------------|------------------|"
 )
 
 
 def run_table(python: str, hydra_python: str | None, runs: int) -> None:
     with tempfile.TemporaryDirectory(prefix="runlab-bench-") as tmp:
-        apps = write_apps(Path(tmp))
+        apps = write_apps(Path(tmp) / "apps")
+        cache = (("RUNLAB_CACHE_DIR", str(Path(tmp) / "cache")),)
+        time.sleep(SETTLE_SECONDS)
         floor_command = Command("floor", (python, "-c", "import omegaconf"), Path(tmp))
         print(f"python: {python}")
         print(f"hydra-core: {hydra_python or 'not found (set RUNLAB_ORACLE_PYTHON)'}")
         print(f"median of {runs} runs, milliseconds (RUN mode, outputs written);")
-        print("the floor, runlab and hydra-core run in turn, so each row compares one machine state\n")
+        print("the commands of a row run in turn, so each row compares one machine state;")
+        print("composing = runlab with RUNLAB_NO_CACHE=1 (the first start after a config edit)\n")
         print(_HEADER)
         for name, app_dir in apps.items():
-            commands = [floor_command, Command(f"runlab {name}", (python, "runlab_app.py"), app_dir)]
+            commands = [
+                floor_command,
+                Command(f"runlab {name}", (python, "runlab_app.py"), app_dir, cache),
+                Command(
+                    f"runlab composing {name}",
+                    (python, "runlab_app.py"),
+                    app_dir,
+                    (*cache, ("RUNLAB_NO_CACHE", "1")),
+                ),
+            ]
             if hydra_python:
                 commands.append(Command(f"hydra {name}", (hydra_python, "hydra_app.py"), app_dir))
             timings = median_times(commands, runs)
-            floor, mine = timings[0], timings[1]
-            theirs = timings[2] if hydra_python else None
+            floor, mine, composing = timings[0], timings[1], timings[2]
+            theirs = timings[3] if hydra_python else None
             for clock in ("wall", "cpu"):
-                print(_row(name, clock, floor, mine, theirs), flush=True)
+                print(_row(name, clock, floor, mine, composing, theirs), flush=True)
         print(f"\ntargets: runlab/floor <= {TARGET_VS_FLOOR}x, hydra/runlab >= {TARGET_VS_HYDRA}x")
         print(
             "(cpu = user+sys of the app process: steady on a busy machine, where wall time is not)"
@@ -204,15 +241,19 @@ _IMPORTTIME = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
 
 def import_costs(python: str, top: int) -> None:
-    """``-X importtime`` of the trivial runlab app: the heaviest imports by cumulative and by own time."""
+    """``-X importtime`` of the trivial runlab app, served from the composition cache as every start
+    after the first is: the heaviest imports by cumulative and by own time."""
     with tempfile.TemporaryDirectory(prefix="runlab-importtime-") as tmp:
-        app_dir = write_apps(Path(tmp))["trivial"]
-        time_once(Command("warm-up", (python, "runlab_app.py"), app_dir))
+        app_dir = write_apps(Path(tmp) / "apps")["trivial"]
+        cache = (("RUNLAB_CACHE_DIR", str(Path(tmp) / "cache")),)
+        time.sleep(SETTLE_SECONDS)
+        for _ in range(2):  # bytecode, then the composition cache's entry
+            time_once(Command("warm-up", (python, "runlab_app.py"), app_dir, cache))
         proc = subprocess.run(
             [python, "-X", "importtime", "runlab_app.py"],
             check=False,
             cwd=app_dir,
-            env=_env(),
+            env={**_env(), **dict(cache)},
             capture_output=True,
             text=True,
         )
