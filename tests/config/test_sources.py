@@ -395,3 +395,10 @@ def test_package_directory_is_what_importlib_resources_gives(tmp_path: Path) -> 
         _package_directory("runlab.no_such_package")
     with pytest.raises(TypeError):
         _package_directory("runlab.version")  # a module, not a package (as importlib.resources)
+
+
+def test_the_header_window_is_the_one_the_yaml_reader_keeps() -> None:
+    """``sources`` holds its own copy so that it does not import the YAML reader on start-up."""
+    from runlab.config import sources, yamlfiles
+
+    assert sources.HEADER_SIZE == yamlfiles.HEAD_SIZE

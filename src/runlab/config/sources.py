@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from runlab._values import frozen
 from runlab.config import _observed
-from runlab.config.yamlfiles import HEAD_SIZE, config_from_data, load_config_text, read_yaml_file
 from runlab.errors import ConfigLoadError, HydraDeprecationError
 
 if TYPE_CHECKING:
@@ -47,7 +46,9 @@ __all__ = [
     "source_types",
 ]
 
-HEADER_SIZE = HEAD_SIZE
+HEADER_SIZE = 512
+"""``yamlfiles.HEAD_SIZE``: the YAML machinery is imported only when a config is read (a start
+served by the composition cache reads none)."""
 """Only the first 512 characters of a file may hold ``# @key value`` header lines (as in Hydra)."""
 
 _EXCLUDED_NAMES = frozenset({"__init__.py", "__pycache__"})
@@ -268,6 +269,8 @@ class FileConfigSource(ConfigSource):
         full_path = self._full(self.file_name(config_path), _observed.FILE)
         if not os.path.isfile(full_path):
             raise ConfigLoadError(f"Config not found : {full_path}")
+        from runlab.config.yamlfiles import config_from_data, read_yaml_file
+
         head, data = read_yaml_file(full_path)
         return ConfigResult(
             provider=self.provider,
@@ -357,6 +360,8 @@ class PackageConfigSource(ConfigSource):
         if resource is None or not resource.is_file():
             raise ConfigLoadError(f"Config not found : {file_name}")
         label = f"{self.full_path()}/{file_name}"
+        from runlab.config.yamlfiles import config_from_data, load_config_text, read_yaml_file
+
         if isinstance(resource, Path):
             head, data = read_yaml_file(resource)
             header = parse_header(head, str(resource))

@@ -352,9 +352,10 @@ def _keep_derived(path: str, entry: dict[str, Any], config: Any) -> None:
 
     Not when ``hydra.callbacks`` are set: a callback may change the config before the job.
     """
-    from omegaconf import OmegaConf
+    from runlab.config._node_values import child
 
-    if OmegaConf.select(config, "hydra.callbacks", default=None):
+    hydra = child(config, "hydra", None)
+    if hydra is None or child(hydra, "callbacks", None):
         return
     from runlab.runtime.templates import mark_template, template_caches
 
