@@ -207,6 +207,10 @@ def test_a_composition_that_warns_is_not_stored_and_warns_every_time(
             [], id="defaults-interpolation",
         ),
         pytest.param({"conf/config.yaml": "a: 1\n"}, ["+order=shuffle([1,2,3])"], id="shuffle"),
+        pytest.param(
+            {"conf/config.yaml": "hydra:\n  searchpath:\n    - file://${oc.env:HOME}\n"},
+            [], id="searchpath-interpolation",
+        ),
     ],
 )  # fmt: skip
 def test_what_may_differ_between_starts_is_never_stored(

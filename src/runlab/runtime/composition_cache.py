@@ -19,7 +19,8 @@ An entry is trusted only when everything the composition read is unchanged:
 * the environment variables ``hydra.job.env_copy`` copied.
 
 What cannot be checked is never stored: a composition that showed a warning (it must be shown
-again), a defaults list chosen by an interpolation (resolvers may read anything), an override
+again), a defaults list chosen by an interpolation or a ``hydra.searchpath`` holding one
+(resolvers may read anything), an override
 calling ``shuffle``, a config source other than files, directory packages and the ``ConfigStore``
 (or ``structured://module``, which runs Python code), a file changed less than
 :data:`SETTLE_SECONDS` ago (its next change could keep the same timestamp on a coarse clock), more
@@ -298,7 +299,7 @@ class _DeferredDefaults:
 def _store(
     path: str, key: tuple[Any, ...], composed: Composed, observed: Sequence[tuple[str, str]]
 ) -> None:
-    if composed.defaults.interpolated:
+    if composed.defaults.interpolated or _interpolated_searchpath(composed.config):
         return
     pickle = _pickle()
     try:
@@ -382,6 +383,20 @@ def _write_derived(
         return  # pruned or replaced meanwhile: not ours to rewrite
     entry = {**entry, "derived": {name: dict(cache) for name, cache in caches.items()}}
     _write(path, entry)  # silent on failure: only the next start's speed is at stake
+
+
+def _interpolated_searchpath(config: Any) -> bool:
+    """``hydra.searchpath`` with an interpolation: it was resolved while composing, and a
+    resolver (``${oc.env:...}``) may give another search path next time."""
+    from omegaconf import DictConfig, OmegaConf
+
+    hydra = config._get_node("hydra") if isinstance(config, DictConfig) else None
+    node = hydra._get_node("searchpath") if isinstance(hydra, DictConfig) else None
+    if node is None:
+        return False
+    if node._is_interpolation():
+        return True
+    return OmegaConf.is_list(node) and "${" in repr(OmegaConf.to_container(node, resolve=False))
 
 
 def _task_origins(composed: Composed) -> dict[str, str]:
