@@ -20,12 +20,11 @@ An entry is trusted only when everything the composition read is unchanged:
 
 What cannot be checked is never stored: a composition that showed a warning (it must be shown
 again), a defaults list chosen by an interpolation or a ``hydra.searchpath`` holding one
-(resolvers may read anything), an override
-calling ``shuffle``, a config source other than files, directory packages and the ``ConfigStore``
-(or ``structured://module``, which runs Python code), a file changed less than
-:data:`SETTLE_SECONDS` ago (its next change could keep the same timestamp on a coarse clock), more
-than :data:`MAX_FACTS` facts.  Plain runs and ``--cfg`` use it; ``--multirun`` needs the full
-composition's session for its jobs.
+(resolvers may read anything), an override calling ``shuffle``, a config source other than files,
+directory packages and the ``ConfigStore`` (or ``structured://module``, which runs Python code), a
+file changed less than :data:`SETTLE_SECONDS` ago (its next change could keep the same timestamp on
+a coarse clock), more than :data:`MAX_FACTS` facts.  Plain runs and ``--cfg`` use it;
+``--multirun`` needs the full composition's session for its jobs.
 
 Entries live in ``<runlab cache dir>/compositions/``, one file per request, the least recently used
 pruned beyond :data:`MAX_FILES`.  ``RUNLAB_NO_CACHE=1`` turns this off with the other caches.
