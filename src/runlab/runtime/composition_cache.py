@@ -163,7 +163,9 @@ def _entry_path(key: tuple[Any, ...]) -> str | None:
     from runlab._cache_dir import cache_file
 
     digest = binascii.crc32(repr(key).encode("utf-8", "surrogatepass"))
-    return cache_file(f"compositions/{digest:08x}", ".pickle")
+    path = cache_file(f"compositions/{digest:08x}", ".pickle")
+    # Absolute: the derived caches are written back at exit, and a job may have changed directory.
+    return os.path.abspath(path) if path is not None else None
 
 
 # -- what the composition read ---------------------------------------------------------------------
