@@ -433,3 +433,28 @@ def test_only_configs_that_came_through_the_cache_have_derived_caches() -> None:
     assert composition_cache.derived(config, "config.yaml") is None
     mark_template(config, "composition:/some/entry")
     assert composition_cache.derived(config, "config.yaml") == {}
+
+
+def test_a_relative_cache_dir_is_fixed_when_the_entry_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a run derived is written back at exit, wherever the process is by then."""
+    import atexit
+
+    hooks: list[tuple[Any, tuple[Any, ...]]] = []
+    monkeypatch.setattr(atexit, "register", lambda fn, *args: hooks.append((fn, args)))
+    monkeypatch.setenv("RUNLAB_CACHE_DIR", "relative-cache")
+    write_tree(tmp_path, DB_TREE)
+    composed = Composer(tmp_path / "conf")()
+    derived = composition_cache.derived(composed.config, "config.yaml")
+    assert derived is not None
+    derived["text"] = "x: 1\n"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    for fn, args in hooks:
+        fn(*args)
+    (entry,) = _entries(tmp_path / "relative-cache")
+    kept = composition_cache._read_entry(str(entry))
+    assert kept is not None and kept["derived"]["config.yaml"] == {"text": "x: 1\n"}
+    assert not (elsewhere / "relative-cache").exists()
