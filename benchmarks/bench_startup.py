@@ -46,7 +46,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 TARGET_VS_FLOOR = 1.25
 TARGET_VS_HYDRA = 2.5
-SETTLE_SECONDS = 2.1
+SETTLE_SECONDS = 3.1
 """A little more than ``runlab.runtime.composition_cache.SETTLE_SECONDS`` (not imported: the
 script needs nothing but the standard library)."""
 

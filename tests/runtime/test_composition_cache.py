@@ -458,3 +458,37 @@ def test_a_relative_cache_dir_is_fixed_when_the_entry_is_made(
     kept = composition_cache._read_entry(str(entry))
     assert kept is not None and kept["derived"]["config.yaml"] == {"text": "x: 1\n"}
     assert not (elsewhere / "relative-cache").exists()
+
+
+def _warn_here(stacklevel: int) -> None:
+    warnings.warn("from the test", UserWarning, stacklevel=stacklevel)
+
+
+@pytest.mark.parametrize("stacklevel", [1, 2])
+def test_watching_for_warnings_changes_neither_what_nor_where(stacklevel: int) -> None:
+    """A warning raised while a composition is watched reads exactly as it would unwatched, and
+    one a filter hides still counts (the filter may be gone at the next start)."""
+    import contextlib
+
+    seen = []
+    for watching in (False, True):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            watch = composition_cache._watch_warnings() if watching else contextlib.nullcontext()
+            with watch as raised:
+                _warn_here(stacklevel)  # one line for both: stacklevel 2 points here
+        seen.append(caught)
+    plain, watched = seen
+    assert raised == [True] and len(plain) == 1
+    assert [(w.filename, w.lineno, str(w.message)) for w in watched] == [
+        (w.filename, w.lineno, str(w.message)) for w in plain
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with composition_cache._watch_warnings() as raised:
+            _warn_here(stacklevel)
+        assert raised == [True]
+    original = warnings.warn
+    with composition_cache._watch_warnings() as raised:
+        pass
+    assert raised == [False] and warnings.warn is original

@@ -9,8 +9,8 @@ reads it back instead: a fraction of a millisecond for the small app, ~5 ms for 
 An entry is trusted only when everything the composition read is unchanged:
 
 * its request: search path, config name, overrides, run mode, job name, version base, cwd, Python
-  warning options, and runlab's own fingerprint (versions of runlab, OmegaConf and Python, its
-  ``hydra/*`` configs and composition code: ``runlab.config._builtin_cache``);
+  warning options, and the installation (versions of runlab, OmegaConf, PyYAML and Python,
+  runlab's ``hydra/*`` configs and composition code: ``runlab.config._builtin_cache``);
 * every fact of the file system the composition checked (``runlab.config._observed``): each config
   file it found or looked for (inode, size, mtime, ctime), each group directory, each group listing,
   in every directory of the final search path (``hydra.searchpath`` included), so an edited, added,
@@ -18,8 +18,8 @@ An entry is trusted only when everything the composition read is unchanged:
 * the configs stored in the ``ConfigStore`` by the user (their pickled form);
 * the environment variables ``hydra.job.env_copy`` copied.
 
-What cannot be checked is never stored: a composition that showed a warning (it must be shown
-again), a defaults list chosen by an interpolation or a ``hydra.searchpath`` holding one
+What cannot be checked is never stored: a composition that raised a warning (it must be shown
+again, filtered or not), a defaults list chosen by an interpolation or a ``hydra.searchpath`` holding one
 (resolvers may read anything), an override calling ``shuffle``, a config source other than files,
 directory packages and the ``ConfigStore`` (or ``structured://module``, which runs Python code), a
 file changed less than :data:`SETTLE_SECONDS` ago (its next change could keep the same timestamp on
@@ -51,8 +51,9 @@ __all__ = ["MAX_FACTS", "MAX_FILES", "SETTLE_SECONDS", "compose_cached"]
 
 _FORMAT = 2
 _PROTOCOL = 5
-SETTLE_SECONDS = 2.0
-"""A file changed this recently is not trusted to show its next change in its timestamps
+SETTLE_SECONDS = 3.0
+"""A file changed this recently is not trusted to show its next change in its timestamps: local
+file systems stamp to the clock tick, some network and FAT ones to 1-2 s
 (``RUNLAB_CACHE_SETTLE_SECONDS`` changes it: tests that run an app right after writing it)."""
 MAX_FACTS = 20_000
 """Facts checked before an entry is trusted, beyond which nothing is stored (checking would cost
@@ -111,6 +112,8 @@ def _request_key(
     store = _store_fingerprint()
     if store is None:
         return None
+    import yaml  # imported by OmegaConf already: its parser reads the files
+
     from runlab.config._builtin_cache import installation_fingerprint
 
     own = os.stat(__file__)  # this module's own format, when it is being worked on
@@ -118,6 +121,7 @@ def _request_key(
         _FORMAT,
         (own.st_mtime_ns, own.st_size),
         installation_fingerprint(),
+        getattr(yaml, "__version__", None),
         tuple((entry.provider, entry.path) for entry in search_path),
         config_name,
         tuple(overrides),
@@ -199,7 +203,7 @@ def _settled(facts: Sequence[tuple[str, str, Any]]) -> bool:
         settle = SETTLE_SECONDS
     newest = time.time_ns() - int(settle * 1e9)
     return all(
-        value is None or max(value[2], value[3]) <= newest
+        value is None or max(value[2], value[3]) < newest
         for kind, _path, value in facts
         if kind == FILE
     )
@@ -423,20 +427,37 @@ def _prune(directory: str) -> None:
 
 @contextmanager
 def _watch_warnings() -> Iterator[list[bool]]:
-    """Note whether a warning was shown, without changing what is shown or filtered.
+    """Note whether a warning was raised, shown or not, without changing what is shown.
 
-    A composition that showed one is not stored: a start served from the cache would not show it.
+    A composition that raised one is not stored: a start served from the cache would not show it,
+    and a filter that hides it today may be gone tomorrow.  ``warnings.warn``/``warn_explicit``
+    are what runlab and OmegaConf call; ``showwarning`` catches the rest that gets shown.
     """
-    shown = [False]
-    original = warnings.showwarning
+    raised = [False]
+    originals = (warnings.warn, warnings.warn_explicit, warnings.showwarning)
 
-    def note(*args: Any, **kwargs: Any) -> None:
-        shown[0] = True
-        original(*args, **kwargs)
+    def noting(function: Callable[..., Any]) -> Callable[..., Any]:
+        def note(*args: Any, **kwargs: Any) -> Any:
+            raised[0] = True
+            return function(*args, **kwargs)
 
-    warnings.showwarning = note
+        return note
+
+    # stacklevel counts frames: the wrapper adds one to what ``warnings.warn`` sees.
+    def warn(
+        message: Any, category: Any = None, stacklevel: int = 1, source: Any = None, **more: Any
+    ) -> None:
+        raised[0] = True
+        originals[0](message, category, stacklevel + 1, source, **more)
+
+    patched = (warn, noting(originals[1]), noting(originals[2]))
+    warnings.warn, warnings.warn_explicit, warnings.showwarning = patched
     try:
-        yield shown
+        yield raised
     finally:
-        if warnings.showwarning is note:
-            warnings.showwarning = original
+        current = (warnings.warn, warnings.warn_explicit, warnings.showwarning)
+        for name, mine, original, now in zip(
+            ("warn", "warn_explicit", "showwarning"), patched, originals, current
+        ):
+            if now is mine:  # leave alone what someone else put there meanwhile
+                setattr(warnings, name, original)
