@@ -79,6 +79,8 @@ def compose_cached(
     The arguments describe the request ``compose`` serves (they form the key); a miss composes,
     then stores what it may.
     """
+    if os.environ.get("RUNLAB_NO_CACHE") == "1":
+        return compose()
     key = _request_key(search_path, config_name, overrides, run_mode, context)
     path = _entry_path(key) if key is not None else None
     if key is None or path is None:
@@ -88,9 +90,9 @@ def compose_cached(
         return found
     from runlab.config._observed import observing
 
-    with _watch_warnings() as shown, observing() as observed:
+    with _watch_warnings() as raised, observing() as observed:
         composed = compose()
-    if not shown[0]:
+    if not raised[0]:
         _store(path, key, composed, list(observed))
     return composed
 
