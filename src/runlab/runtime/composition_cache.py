@@ -308,6 +308,9 @@ def _store(
 ) -> None:
     if composed.defaults.interpolated or _interpolated_searchpath(composed.config):
         return
+    facts = _facts(observed)  # first: the first start after an edit stops here, before pickling
+    if facts is None or not _settled(facts):
+        return
     pickle = _pickle()
     try:
         defaults = pickle.dumps(composed.defaults, protocol=_PROTOCOL)
@@ -316,9 +319,6 @@ def _store(
             protocol=_PROTOCOL,
         )
     except Exception:  # noqa: BLE001 - something in the config that pickle refuses
-        return
-    facts = _facts(observed)
-    if facts is None or not _settled(facts):
         return
     entry = {
         "key": key,
