@@ -403,7 +403,7 @@ def test_a_served_run_writes_what_a_composed_run_writes_from_what_it_kept(
     (entry,) = _entries(_cache_dir)
     kept = composition_cache._read_entry(str(entry))
     assert kept is not None
-    assert set(kept["derived"]) >= {"config.yaml", "hydra.yaml blocks", "job_logging"}
+    assert set(kept["derived"]) >= {"config.yaml", "hydra.yaml blocks", "job_logging", "hydra_logging"}
     assert kept["derived"]["config.yaml"]["text"] == first["config.yaml"]
     assert ("config flat" in kept["derived"]) is flat_kept
 

@@ -303,9 +303,14 @@ def select_mode(setup: AppSetup) -> tuple[str, Composed, tuple[str, ...]]:
 
 def configure_hydra_logging(config: DictConfig) -> None:
     """Hydra's own logging (``hydra.hydra_logging`` + ``hydra.verbose``)."""
-    from runlab.runtime.logs import configure_log
+    from runlab.config._node_values import child
+    from runlab.runtime.logs import configure_log, logging_settings
 
-    configure_log(config.hydra.hydra_logging, config.hydra.verbose, setting="hydra.hydra_logging")
+    configure_log(
+        logging_settings(config, "hydra_logging"),
+        child(child(config, "hydra"), "verbose"),
+        setting="hydra.hydra_logging",
+    )
 
 
 def run_or_multirun(setup: AppSetup) -> None:

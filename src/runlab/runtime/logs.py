@@ -29,6 +29,7 @@ __all__ = [
     "detach_json_log",
     "flush_all_handlers",
     "job_logging_settings",
+    "logging_settings",
 ]
 
 JSON_LOG_NAME = os.path.join(".runlab", "log.jsonl")
@@ -91,18 +92,25 @@ def _to_plain(log_config: Any) -> dict[str, Any]:
 
 
 def job_logging_settings(config: Any) -> dict[str, Any] | None:
-    """The job's ``hydra.job_logging`` as plain, resolved settings; None when the node is null.
+    """The job's ``hydra.job_logging`` as plain, resolved settings; None when the node is null."""
+    return logging_settings(config, "job_logging")
 
-    Jobs copied from one sweep template (see :mod:`runlab.runtime.templates`) share the node
-    unresolved, so its conversion is kept per template and only the values that interpolate -- the
-    log file's name -- are resolved again for each job.
+
+def logging_settings(config: Any, name: str) -> dict[str, Any] | None:
+    """``hydra.<name>`` (``job_logging``, ``hydra_logging``) as plain, resolved settings; None
+    when the node is null.
+
+    Jobs copied from one sweep template (see :mod:`runlab.runtime.templates`), and the starts
+    of a plain run served by the composition cache, share the node unresolved, so its conversion
+    is kept per template and only the values that interpolate -- the log file's name -- are
+    resolved again for each job.
     """
     from runlab.config._node_values import child
     from runlab.config.interpolation import resolve_leaf
     from runlab.runtime.templates import template_cache
 
-    node = child(child(config, "hydra"), "job_logging")
-    shared = template_cache(config, "job_logging")
+    node = child(child(config, "hydra"), name)
+    shared = template_cache(config, name)
     if node is None or shared is None or not _is_plain_dict(node):
         return None if node is None else _to_plain(node)
     cached = shared.get("unresolved")
