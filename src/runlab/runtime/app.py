@@ -266,12 +266,16 @@ def _mark_run_mode(composed: Composed) -> None:
     """What composing with the implicit ``hydra.mode=RUN`` override would have produced."""
     from omegaconf import open_dict, read_write
 
+    from runlab.config._node_values import child, set_own_value
     from runlab.types import RunMode
 
-    hydra = composed.config.hydra
-    with read_write(hydra), open_dict(hydra):
-        hydra.mode = RunMode.RUN
-        hydra.overrides.hydra.append("hydra.mode=RUN")
+    # Flags changed on the nodes written, not on the whole ``hydra`` node (each change of a
+    # container's flags walks its subtree: ~0.5 ms of every start).
+    hydra = child(composed.config, "hydra")
+    set_own_value(hydra, "mode", RunMode.RUN)
+    listed = child(child(hydra, "overrides"), "hydra")
+    with read_write(listed), open_dict(listed):
+        listed.append("hydra.mode=RUN")
 
 
 def select_mode(setup: AppSetup) -> tuple[str, Composed, tuple[str, ...]]:
