@@ -404,7 +404,7 @@ def test_a_served_run_writes_what_a_composed_run_writes_from_what_it_kept(
     kept = composition_cache._read_entry(str(entry))
     assert kept is not None
     assert set(kept["derived"]) >= {"config.yaml", "hydra.yaml blocks", "job_logging", "hydra_logging"}
-    assert kept["derived"]["config.yaml"]["text"] == first["config.yaml"]
+    assert kept["derived"]["config.yaml"]["value"] == first["config.yaml"]
     assert ("config flat" in kept["derived"]) is flat_kept
 
 
@@ -448,7 +448,7 @@ def test_a_relative_cache_dir_is_fixed_when_the_entry_is_made(
     composed = Composer(tmp_path / "conf")()
     derived = composition_cache.derived(composed.config, "config.yaml")
     assert derived is not None
-    derived["text"] = "x: 1\n"
+    derived["value"] = "x: 1\n"
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
@@ -456,7 +456,7 @@ def test_a_relative_cache_dir_is_fixed_when_the_entry_is_made(
         fn(*args)
     (entry,) = _entries(tmp_path / "relative-cache")
     kept = composition_cache._read_entry(str(entry))
-    assert kept is not None and kept["derived"]["config.yaml"] == {"text": "x: 1\n"}
+    assert kept is not None and kept["derived"]["config.yaml"] == {"value": "x: 1\n"}
     assert not (elsewhere / "relative-cache").exists()
 
 

@@ -39,7 +39,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 if TYPE_CHECKING:  # pragma: no cover
     from runlab.config.composed import ComposeContext, Composed
@@ -47,7 +47,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from runlab.config.sources import SearchPathEntry
     from runlab.types import RunMode
 
-__all__ = ["MAX_FACTS", "MAX_FILES", "SETTLE_SECONDS", "compose_cached"]
+__all__ = ["MAX_FACTS", "MAX_FILES", "SETTLE_SECONDS", "compose_cached", "derived", "derived_value"]
+
+_T = TypeVar("_T")
 
 _FORMAT = 2
 _PROTOCOL = 5
@@ -286,9 +288,7 @@ class _DeferredDefaults:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        if self._value is None:
-            self._value = _pickle().loads(self._data)
-        return getattr(self._value, name)
+        return getattr(self.resolved(), name)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, _DeferredDefaults):
@@ -339,6 +339,17 @@ def _write(path: str, entry: dict[str, Any]) -> None:
 
 
 # -- what a run derives from its config ------------------------------------------------------------
+def derived_value(config: Any, name: str, make: Callable[[], _T]) -> _T:
+    """``make()``, kept as ``name`` with the entry when ``config`` came through this cache (and
+    read from it by the next start of the same run); simply ``make()`` for any other config."""
+    kept = derived(config, name)
+    if kept is None:
+        return make()
+    if "value" not in kept:
+        kept["value"] = make()
+    return cast(_T, kept["value"])
+
+
 def derived(config: Any, name: str) -> dict[Any, Any] | None:
     """The ``name`` cache of what runs derive from a config that came through this cache (its
     ``config.yaml`` text, its flattened values), kept with the entry; None for any other config.

@@ -219,15 +219,9 @@ def _task_yaml(config: DictConfig, task_cfg: Any) -> str:
     came through it, for the next start of the same run (a large config takes ~20 ms to dump)."""
     from omegaconf import OmegaConf
 
-    from runlab.runtime.composition_cache import derived
+    from runlab.runtime.composition_cache import derived_value
 
-    kept = derived(config, "config.yaml")
-    text = kept.get("text") if kept is not None else None
-    if not isinstance(text, str):
-        text = OmegaConf.to_yaml(task_cfg)
-        if kept is not None:
-            kept["text"] = text
-    return text
+    return derived_value(config, "config.yaml", lambda: OmegaConf.to_yaml(task_cfg))
 
 
 def _strings(node: Any) -> list[str]:

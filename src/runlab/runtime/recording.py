@@ -198,18 +198,15 @@ def start_recording(
 
 def _served_flat(config: Any, config_yaml: str) -> dict[str, Any] | None:
     """The record's flattened config, kept with the composition cache's entry when the config
-    came through it (parsing a large config's YAML again costs ~10 ms); None otherwise."""
-    from runlab.runtime.composition_cache import derived
+    came through it (parsing a large config's YAML again costs ~10 ms); None otherwise, for the
+    recorder to make."""
+    from runlab.runtime.composition_cache import derived, derived_value
 
-    kept = derived(config, "config flat")
-    if kept is None:
+    if derived(config, "config flat") is None:
         return None
-    flat = kept.get("flat")
-    if not isinstance(flat, dict):
-        from runlab.tracking.recorder import flatten_config
+    from runlab.tracking.recorder import flatten_config
 
-        flat = kept["flat"] = flatten_config(config_yaml)
-    return dict(flat)
+    return derived_value(config, "config flat", lambda: flatten_config(config_yaml))
 
 
 def finish_recording(
